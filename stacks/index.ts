@@ -1,0 +1,19 @@
+import * as pulumi from "@pulumi/pulumi";
+import { configNamespace, parseSettings, Settings } from "./settings";
+
+export { ConfigError, parseSettings, Settings } from "./settings";
+export type { Environment } from "./profiles";
+
+/** The one place that reads Pulumi config: validates everything before any resource is registered. */
+export function readSettings(): Settings {
+    return parseSettings({
+        project: pulumi.getProject(),
+        stack: pulumi.getStack(),
+        config: pulumi.runtime.allConfig(),
+    });
+}
+
+/** The Redis password the user set with `pulumi config set --secret redisPassword`, kept secret. */
+export function configuredRedisPassword(): pulumi.Output<string> | undefined {
+    return new pulumi.Config(configNamespace).getSecret("redisPassword");
+}

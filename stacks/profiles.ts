@@ -1,0 +1,121 @@
+// Defaults per environment. Stack files only override; the README's config table mirrors this file.
+export const environments = ["staging", "production", "local"] as const;
+export type Environment = (typeof environments)[number];
+
+export interface ProfileDefaults {
+    availabilityZoneCount: number;
+    vpcCidr: string;
+    natGateways: "single" | "onePerAz";
+    kubernetesVersion: string;
+    clusterEndpointPublicAccess: boolean;
+    clusterEndpointPublicAccessCidrs: string[];
+    clusterAdminPrincipalArns: string[];
+    clusterViewerPrincipalArns: string[];
+    controlPlaneLogRetentionDays: number;
+    deletionProtection: boolean;
+    nodeInstanceTypes: string[];
+    nodeCapacityType: "SPOT" | "ON_DEMAND";
+    allowSpotInProduction: boolean;
+    nodeMinSize: number;
+    nodeDesiredSize: number;
+    nodeMaxSize: number;
+    nodeDiskSizeGiB: number;
+    ecrKeepTaggedImages: number;
+    addonVersions: Record<string, string>;
+
+    namespace: string;
+    appMinReplicas: number;
+    appMaxReplicas: number;
+    appCpuTargetUtilization: number;
+    appCpuRequest: string;
+    appCpuLimit: string;
+    appMemoryRequest: string;
+    appMemoryLimit: string;
+    loadBalancerSourceRanges: string[];
+    redisChartVersion: string;
+    redisReplicas: number;
+    redisStorageSize: string;
+}
+
+const shared = {
+    availabilityZoneCount: 3,
+    kubernetesVersion: "1.34",
+    clusterEndpointPublicAccess: true,
+    clusterAdminPrincipalArns: [],
+    clusterViewerPrincipalArns: [],
+    allowSpotInProduction: false,
+    nodeDiskSizeGiB: 50,
+    addonVersions: {},
+    namespace: "eks-app",
+    appCpuTargetUtilization: 70,
+    appCpuRequest: "100m",
+    appCpuLimit: "500m",
+    appMemoryRequest: "128Mi",
+    appMemoryLimit: "256Mi",
+    loadBalancerSourceRanges: ["0.0.0.0/0"],
+    // redis-ha chart (https://github.com/DandyDeveloper/charts); the version pin lives here.
+    redisChartVersion: "4.38.0",
+} satisfies Partial<ProfileDefaults>;
+
+export const profiles: Record<Environment, ProfileDefaults> = {
+    staging: {
+        ...shared,
+        vpcCidr: "10.10.0.0/16",
+        natGateways: "single",
+        // Staging is reachable from anywhere by default so a first `pulumi up` from a laptop works;
+        // production has no default and must name its CIDRs.
+        clusterEndpointPublicAccessCidrs: ["0.0.0.0/0"],
+        controlPlaneLogRetentionDays: 7,
+        deletionProtection: false,
+        // Several sizes of one shape so spot capacity can be found in more pools.
+        nodeInstanceTypes: ["t3.large", "t3a.large", "m5.large", "m6i.large"],
+        nodeCapacityType: "SPOT",
+        nodeMinSize: 2,
+        nodeDesiredSize: 2,
+        nodeMaxSize: 4,
+        ecrKeepTaggedImages: 20,
+        appMinReplicas: 2,
+        appMaxReplicas: 4,
+        redisReplicas: 1,
+        redisStorageSize: "2Gi",
+    },
+    production: {
+        ...shared,
+        vpcCidr: "10.20.0.0/16",
+        natGateways: "onePerAz",
+        clusterEndpointPublicAccessCidrs: [],
+        controlPlaneLogRetentionDays: 90,
+        deletionProtection: true,
+        nodeInstanceTypes: ["m6i.large", "m7i.large"],
+        nodeCapacityType: "ON_DEMAND",
+        nodeMinSize: 3,
+        nodeDesiredSize: 3,
+        nodeMaxSize: 9,
+        ecrKeepTaggedImages: 100,
+        appMinReplicas: 3,
+        appMaxReplicas: 10,
+        redisReplicas: 3,
+        redisStorageSize: "8Gi",
+    },
+    // The local profile deploys only the workload onto the current kubeconfig context; the AWS keys are unused.
+    local: {
+        ...shared,
+        vpcCidr: "10.30.0.0/16",
+        natGateways: "single",
+        clusterEndpointPublicAccessCidrs: [],
+        controlPlaneLogRetentionDays: 1,
+        deletionProtection: false,
+        nodeInstanceTypes: ["t3.medium"],
+        nodeCapacityType: "ON_DEMAND",
+        nodeMinSize: 1,
+        nodeDesiredSize: 1,
+        nodeMaxSize: 1,
+        ecrKeepTaggedImages: 1,
+        appMinReplicas: 1,
+        appMaxReplicas: 2,
+        appCpuRequest: "50m",
+        appMemoryRequest: "64Mi",
+        redisReplicas: 1,
+        redisStorageSize: "1Gi",
+    },
+};

@@ -1,0 +1,328 @@
+import { z } from "zod";
+import { Environment, environments, ProfileDefaults, profiles } from "./profiles";
+
+export const configNamespace = "eks-app";
+
+export const eksAddonNames = [
+    "vpc-cni",
+    "coredns",
+    "kube-proxy",
+    "eks-pod-identity-agent",
+    "aws-ebs-csi-driver",
+] as const;
+export type EksAddonName = (typeof eksAddonNames)[number];
+
+/** Kubernetes minor versions this program is tested against (EKS standard support, gp2 no longer default). */
+export const supportedKubernetesVersions = ["1.32", "1.33", "1.34", "1.35"] as const;
+
+/** The values CloudWatch Logs accepts for retentionInDays. */
+const logRetentionDays = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
+export interface Settings extends ProfileDefaults {
+    project: string;
+    stack: string;
+    environment: Environment;
+    /** Undefined only for the local environment, which creates no AWS resource. */
+    region?: string;
+    imageTag?: string;
+    image?: string;
+    domainName?: string;
+    hostedZoneId?: string;
+    certificateArn?: string;
+    /** True when the user set eks-app:redisPassword (a secret); otherwise the program generates one. */
+    redisPasswordConfigured: boolean;
+    clusterName: string;
+}
+
+type ValueKind = "string" | "number" | "boolean" | "json";
+
+interface Field {
+    kind: ValueKind;
+    schema: z.ZodType;
+    /** What is allowed, in words, for the error message. */
+    allowed: string;
+    secret?: boolean;
+}
+
+const cidr = z.cidrv4();
+const iamPrincipalArn = z.string().regex(/^arn:aws(-cn|-us-gov)?:iam::\d{12}:(role|user)\/[\w+=,.@\/-]+$/);
+const cpuQuantity = z.string().regex(/^(\d+m|\d+(\.\d+)?)$/);
+const memoryQuantity = z.string().regex(/^\d+(Mi|Gi)$/);
+const imageTag = z
+    .string()
+    .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/)
+    .refine((tag) => tag !== "latest");
+const dnsName = z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/);
+const int = (min: number, max: number) => z.number().int().min(min).max(max);
+
+const fields: Record<string, Field> = {
+    environment: { kind: "string", schema: z.enum(environments), allowed: `one of ${environments.join(", ")}` },
+    availabilityZoneCount: { kind: "number", schema: int(2, 6), allowed: "an integer from 2 to 6 (EKS needs subnets in at least 2 AZs)" },
+    vpcCidr: {
+        kind: "string",
+        schema: cidr.refine((value) => {
+            const prefix = Number(value.split("/")[1]);
+            return prefix >= 16 && prefix <= 20;
+        }),
+        allowed: "an IPv4 CIDR with a prefix from /16 to /20 (room for a public and a private subnet per AZ)",
+    },
+    natGateways: { kind: "string", schema: z.enum(["single", "onePerAz"]), allowed: "single or onePerAz" },
+    kubernetesVersion: {
+        kind: "string",
+        schema: z.enum(supportedKubernetesVersions),
+        allowed: `one of ${supportedKubernetesVersions.join(", ")}`,
+    },
+    clusterEndpointPublicAccess: { kind: "boolean", schema: z.boolean(), allowed: "true or false" },
+    clusterEndpointPublicAccessCidrs: { kind: "json", schema: z.array(cidr).max(40), allowed: "a list of IPv4 CIDRs, e.g. [\"203.0.113.10/32\"]" },
+    clusterAdminPrincipalArns: { kind: "json", schema: z.array(iamPrincipalArn), allowed: "a list of IAM role or user ARNs" },
+    clusterViewerPrincipalArns: { kind: "json", schema: z.array(iamPrincipalArn), allowed: "a list of IAM role or user ARNs" },
+    controlPlaneLogRetentionDays: {
+        kind: "number",
+        schema: z.number().refine((days) => logRetentionDays.includes(days)),
+        allowed: `one of the CloudWatch retention values ${logRetentionDays.join(", ")}`,
+    },
+    deletionProtection: { kind: "boolean", schema: z.boolean(), allowed: "true or false" },
+    nodeInstanceTypes: {
+        kind: "json",
+        schema: z.array(z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/)).min(1).max(20),
+        allowed: "a non-empty list of EC2 instance types, e.g. [\"m6i.large\"]",
+    },
+    nodeCapacityType: { kind: "string", schema: z.enum(["SPOT", "ON_DEMAND"]), allowed: "SPOT or ON_DEMAND" },
+    allowSpotInProduction: { kind: "boolean", schema: z.boolean(), allowed: "true or false" },
+    nodeMinSize: { kind: "number", schema: int(1, 100), allowed: "an integer from 1 to 100" },
+    nodeDesiredSize: { kind: "number", schema: int(1, 100), allowed: "an integer from 1 to 100" },
+    nodeMaxSize: { kind: "number", schema: int(1, 100), allowed: "an integer from 1 to 100" },
+    nodeDiskSizeGiB: { kind: "number", schema: int(20, 1000), allowed: "an integer from 20 to 1000" },
+    ecrKeepTaggedImages: { kind: "number", schema: int(1, 1000), allowed: "an integer from 1 to 1000" },
+    addonVersions: {
+        kind: "json",
+        schema: z.record(z.enum(eksAddonNames), z.string().regex(/^v\d+\.\d+\.\d+-eksbuild\.\d+$/)),
+        allowed: `a map from ${eksAddonNames.join(", ")} to an EKS addon version like v1.19.0-eksbuild.1`,
+    },
+    namespace: {
+        kind: "string",
+        schema: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/).refine((ns) => !ns.startsWith("kube-") && ns !== "default"),
+        allowed: "a DNS-1123 label that is not default or kube-*",
+    },
+    imageTag: { kind: "string", schema: imageTag, allowed: "a Docker tag (letters, digits, _ . -, up to 128 characters) other than latest" },
+    image: {
+        kind: "string",
+        schema: z.string().regex(/^[a-z0-9][a-z0-9._\/:-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$/).refine((ref) => !ref.endsWith(":latest")),
+        allowed: "an image reference with an explicit tag other than latest, or a digest",
+    },
+    appMinReplicas: { kind: "number", schema: int(1, 100), allowed: "an integer from 1 to 100" },
+    appMaxReplicas: { kind: "number", schema: int(1, 100), allowed: "an integer from 1 to 100" },
+    appCpuTargetUtilization: { kind: "number", schema: int(10, 95), allowed: "an integer percentage from 10 to 95" },
+    appCpuRequest: { kind: "string", schema: cpuQuantity, allowed: "a CPU quantity like 100m or 1" },
+    appCpuLimit: { kind: "string", schema: cpuQuantity, allowed: "a CPU quantity like 500m or 1" },
+    appMemoryRequest: { kind: "string", schema: memoryQuantity, allowed: "a memory quantity in Mi or Gi, like 128Mi" },
+    appMemoryLimit: { kind: "string", schema: memoryQuantity, allowed: "a memory quantity in Mi or Gi, like 256Mi" },
+    loadBalancerSourceRanges: { kind: "json", schema: z.array(cidr).min(1), allowed: "a non-empty list of IPv4 CIDRs" },
+    redisChartVersion: { kind: "string", schema: z.string().regex(/^\d+\.\d+\.\d+$/), allowed: "an exact chart version like 4.38.0" },
+    redisReplicas: {
+        kind: "number",
+        schema: int(1, 7).refine((n) => n !== 2),
+        allowed: "1 (no failover) or 3 to 7 (Sentinel needs a majority to fail over)",
+    },
+    redisStorageSize: { kind: "string", schema: memoryQuantity, allowed: "a size in Mi or Gi, like 8Gi" },
+    redisPassword: {
+        kind: "string",
+        schema: z.string().min(16).max(128).regex(/^[A-Za-z0-9_.~+=-]+$/),
+        allowed: "16 to 128 characters of A-Z a-z 0-9 _ . ~ + = - (set it with --secret)",
+        secret: true,
+    },
+    domainName: { kind: "string", schema: dnsName, allowed: "a lower-case DNS name like shortener.example.com" },
+    hostedZoneId: { kind: "string", schema: z.string().regex(/^Z[A-Z0-9]{1,31}$/), allowed: "a Route 53 hosted zone id like Z0123456789ABCDEFGHIJ" },
+    certificateArn: {
+        kind: "string",
+        schema: z.string().regex(/^arn:aws(-cn|-us-gov)?:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/),
+        allowed: "an ACM certificate ARN",
+    },
+};
+
+const regionPattern = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+
+/** Thrown for every invalid configuration; the message names each key, the value given and what is allowed. */
+export class ConfigError extends Error {
+    constructor(readonly problems: string[]) {
+        super(`Invalid stack configuration:\n  - ${problems.join("\n  - ")}`);
+        this.name = "ConfigError";
+    }
+}
+
+function qualified(key: string): string {
+    return `${configNamespace}:${key}`;
+}
+
+function show(key: string, value: unknown): string {
+    return fields[key]?.secret ? "(secret value hidden)" : JSON.stringify(value);
+}
+
+function parseRaw(kind: ValueKind, raw: string): unknown {
+    switch (kind) {
+        case "string":
+            return raw;
+        case "number":
+            return raw.trim() === "" ? NaN : Number(raw);
+        case "boolean":
+            return raw === "true" ? true : raw === "false" ? false : raw;
+        case "json":
+            try {
+                return JSON.parse(raw);
+            } catch {
+                return raw;
+            }
+    }
+}
+
+function closestKey(unknownKey: string): string | undefined {
+    const lower = unknownKey.toLowerCase();
+    return Object.keys(fields).find((key) => {
+        const candidate = key.toLowerCase();
+        return candidate.startsWith(lower) || lower.startsWith(candidate) || candidate.replace(/s$/, "") === lower.replace(/s$/, "");
+    });
+}
+
+function millicores(quantity: string): number {
+    return quantity.endsWith("m") ? Number(quantity.slice(0, -1)) : Number(quantity) * 1000;
+}
+
+function mebibytes(quantity: string): number {
+    return quantity.endsWith("Gi") ? Number(quantity.slice(0, -2)) * 1024 : Number(quantity.slice(0, -2));
+}
+
+export interface RawStackConfig {
+    project: string;
+    stack: string;
+    /** The whole stack config as Pulumi holds it: "namespace:key" → string value. */
+    config: Record<string, string>;
+}
+
+/**
+ * Validates a stack's config against the schema and its profile, and returns one frozen Settings object.
+ * Pure: no Pulumi runtime needed, so it runs before any resource is registered and in unit tests.
+ */
+export function parseSettings({ project, stack, config }: RawStackConfig): Settings {
+    const problems: string[] = [];
+    const given: Record<string, unknown> = {};
+    const prefix = `${configNamespace}:`;
+
+    for (const [fullKey, raw] of Object.entries(config)) {
+        if (!fullKey.startsWith(prefix)) continue;
+        const key = fullKey.slice(prefix.length);
+        const field = fields[key];
+        if (!field) {
+            const suggestion = closestKey(key);
+            problems.push(`${fullKey} is not a known key${suggestion ? ` (did you mean ${qualified(suggestion)}?)` : ""}; see the README's config reference`);
+            continue;
+        }
+        const value = parseRaw(field.kind, raw);
+        const result = field.schema.safeParse(value);
+        if (result.success) {
+            given[key] = result.data;
+        } else {
+            problems.push(`${fullKey} = ${show(key, field.kind === "json" ? value : raw)} is not allowed: expected ${field.allowed}`);
+        }
+    }
+
+    const environment = given.environment as Environment | undefined;
+    if (!environment) {
+        if (!(`${prefix}environment` in config)) {
+            problems.push(`${qualified("environment")} is not set: expected ${fields.environment.allowed}`);
+        }
+        throw new ConfigError(problems);
+    }
+
+    const region = config["aws:region"];
+    if (environment !== "local") {
+        if (region === undefined) {
+            problems.push(`aws:region is not set: expected an AWS region like eu-west-1 (pulumi config set aws:region eu-west-1)`);
+        } else if (!regionPattern.test(region)) {
+            problems.push(`aws:region = ${JSON.stringify(region)} is not allowed: expected an AWS region like eu-west-1`);
+        }
+    }
+
+    const settings = {
+        ...profiles[environment],
+        ...given,
+        project,
+        stack,
+        environment,
+        region: environment === "local" ? undefined : region,
+        redisPasswordConfigured: "redisPassword" in given,
+        clusterName: `${project}-${stack}`,
+    } as Settings & { redisPassword?: string };
+    delete settings.redisPassword;
+
+    problems.push(...contradictions(settings, given));
+    if (problems.length > 0) throw new ConfigError(problems);
+    return Object.freeze(settings);
+}
+
+/** Combinations of individually valid values that cannot work together. */
+function contradictions(s: Settings, given: Record<string, unknown>): string[] {
+    const problems: string[] = [];
+    const production = s.environment === "production";
+    const k = qualified;
+
+    if (s.nodeMinSize > s.nodeMaxSize) {
+        problems.push(`${k("nodeMinSize")} = ${s.nodeMinSize} is greater than ${k("nodeMaxSize")} = ${s.nodeMaxSize}: the minimum must not exceed the maximum`);
+    } else if (s.nodeDesiredSize < s.nodeMinSize || s.nodeDesiredSize > s.nodeMaxSize) {
+        problems.push(`${k("nodeDesiredSize")} = ${s.nodeDesiredSize} is outside ${k("nodeMinSize")}..${k("nodeMaxSize")} (${s.nodeMinSize}..${s.nodeMaxSize})`);
+    }
+    if (s.appMinReplicas > s.appMaxReplicas) {
+        problems.push(`${k("appMinReplicas")} = ${s.appMinReplicas} is greater than ${k("appMaxReplicas")} = ${s.appMaxReplicas}: the minimum must not exceed the maximum`);
+    }
+    if (millicores(s.appCpuRequest) > millicores(s.appCpuLimit)) {
+        problems.push(`${k("appCpuRequest")} = ${JSON.stringify(s.appCpuRequest)} is greater than ${k("appCpuLimit")} = ${JSON.stringify(s.appCpuLimit)}: a request must not exceed its limit`);
+    }
+    if (mebibytes(s.appMemoryRequest) > mebibytes(s.appMemoryLimit)) {
+        problems.push(`${k("appMemoryRequest")} = ${JSON.stringify(s.appMemoryRequest)} is greater than ${k("appMemoryLimit")} = ${JSON.stringify(s.appMemoryLimit)}: a request must not exceed its limit`);
+    }
+
+    if (production) {
+        if (s.availabilityZoneCount < 3) {
+            problems.push(`${k("availabilityZoneCount")} = ${s.availabilityZoneCount} is not allowed in production: expected at least 3 so the cluster and Redis survive the loss of one AZ`);
+        }
+        if (s.natGateways === "single") {
+            problems.push(`${k("natGateways")} = "single" is not allowed in production: one NAT gateway makes every AZ depend on one; expected onePerAz`);
+        }
+        if (s.nodeCapacityType === "SPOT" && !s.allowSpotInProduction) {
+            problems.push(`${k("nodeCapacityType")} = "SPOT" is not allowed in production unless ${k("allowSpotInProduction")} is true: expected ON_DEMAND`);
+        }
+        if (s.appMinReplicas < 2) {
+            problems.push(`${k("appMinReplicas")} = ${s.appMinReplicas} is not allowed in production: expected at least 2 so a rollout or a node loss keeps the app up`);
+        }
+        if (s.redisReplicas < 3) {
+            problems.push(`${k("redisReplicas")} = ${s.redisReplicas} is not allowed in production: expected at least 3 for Sentinel failover`);
+        }
+        if (s.clusterEndpointPublicAccess && s.clusterEndpointPublicAccessCidrs.includes("0.0.0.0/0")) {
+            problems.push(`${k("clusterEndpointPublicAccessCidrs")} contains "0.0.0.0/0", which is not allowed in production: list the CIDRs that run pulumi (CI runners, VPN) or set ${k("clusterEndpointPublicAccess")} to false`);
+        }
+    }
+    if (s.environment !== "local" && s.clusterEndpointPublicAccess && s.clusterEndpointPublicAccessCidrs.length === 0) {
+        problems.push(`${k("clusterEndpointPublicAccessCidrs")} is empty while ${k("clusterEndpointPublicAccess")} is true: list the CIDRs allowed to reach the API server, or set ${k("clusterEndpointPublicAccess")} to false`);
+    }
+    if (!s.clusterEndpointPublicAccess && "clusterEndpointPublicAccessCidrs" in given && s.clusterEndpointPublicAccessCidrs.length > 0) {
+        problems.push(`${k("clusterEndpointPublicAccessCidrs")} is set while ${k("clusterEndpointPublicAccess")} is false: remove the CIDRs or turn public access on`);
+    }
+    if (s.imageTag !== undefined && s.image !== undefined) {
+        problems.push(`${k("imageTag")} = ${JSON.stringify(s.imageTag)} and ${k("image")} = ${JSON.stringify(s.image)} are both set: use imageTag for the stack's ECR repository or image for any other registry, not both`);
+    }
+    if (s.environment === "local" && s.image === undefined) {
+        problems.push(`${k("image")} is not set: the local environment has no ECR repository, so name an image the cluster can pull or has loaded, e.g. eks-app:local`);
+    }
+    if (s.environment === "local" && s.imageTag !== undefined) {
+        problems.push(`${k("imageTag")} = ${JSON.stringify(s.imageTag)} is not allowed in the local environment, which has no ECR repository: set ${k("image")} instead`);
+    }
+    if (s.certificateArn !== undefined && s.domainName === undefined) {
+        problems.push(`${k("certificateArn")} is set but ${k("domainName")} is not: the certificate must match the name clients use`);
+    }
+    if (s.hostedZoneId !== undefined && s.domainName === undefined) {
+        problems.push(`${k("hostedZoneId")} = ${JSON.stringify(s.hostedZoneId)} is set but ${k("domainName")} is not: name the record to create`);
+    }
+    if (s.environment === "local" && (s.domainName !== undefined || s.certificateArn !== undefined)) {
+        problems.push(`${k("domainName")} and ${k("certificateArn")} are not allowed in the local environment, which has no AWS load balancer`);
+    }
+    return problems;
+}
