@@ -96,7 +96,7 @@ const fields: Record<string, Field> = {
     ecrKeepTaggedImages: { kind: "number", schema: int(1, 1000), allowed: "an integer from 1 to 1000" },
     addonVersions: {
         kind: "json",
-        schema: z.record(z.enum(eksAddonNames), z.string().regex(/^v\d+\.\d+\.\d+-eksbuild\.\d+$/)),
+        schema: z.partialRecord(z.enum(eksAddonNames), z.string().regex(/^v\d+\.\d+\.\d+-eksbuild\.\d+$/)),
         allowed: `a map from ${eksAddonNames.join(", ")} to an EKS addon version like v1.19.0-eksbuild.1`,
     },
     namespace: {

@@ -30,7 +30,19 @@ export interface RegisteredResource {
         ignoreChanges: string[];
         customTimeouts?: pulumi.CustomTimeouts;
         deleteBeforeReplace: boolean;
+        transforms: pulumi.ResourceTransform[];
     };
+}
+
+/** A program run that threw; carries what had been registered by then. */
+export class ProgramError extends Error {
+    constructor(
+        readonly cause: unknown,
+        readonly resources: RegisteredResource[],
+    ) {
+        super(cause instanceof Error ? cause.message : String(cause));
+        this.name = "ProgramError";
+    }
 }
 
 export interface ProgramRun {
@@ -68,6 +80,19 @@ export function readStackConfig(stack: StackName): Record<string, string> {
         }
     }
     return config;
+}
+
+const secretSignature = "4dabf18193072939515e22adb298388d";
+
+/** Mocks receive secrets wrapped in Pulumi's wire format; tests want the plain values. */
+function unwrapSecrets(value: unknown): any {
+    if (Array.isArray(value)) return value.map(unwrapSecrets);
+    if (value !== null && typeof value === "object") {
+        const record = value as Record<string, unknown>;
+        if (secretSignature in record && "value" in record) return unwrapSecrets(record.value);
+        return Object.fromEntries(Object.entries(record).map(([key, inner]) => [key, unwrapSecrets(inner)]));
+    }
+    return value;
 }
 
 function mockState(type: string, name: string, inputs: Record<string, any>): { id: string; state: Record<string, any> } {
@@ -143,7 +168,7 @@ function forgetProgramModules(): void {
 }
 
 async function resolveOutput(value: unknown): Promise<{ value: unknown; secret: boolean }> {
-    const output = pulumi.output(value);
+    const output = pulumi.output(value as pulumi.Input<unknown>) as pulumi.Output<unknown>;
     const [resolved, secret] = await Promise.all([
         new Promise<unknown>((resolve) => output.apply((v) => resolve(v))),
         (output as any).isSecret as Promise<boolean>,
@@ -167,9 +192,10 @@ export async function runProgram(stack: StackName, options: RunOptions = {}): Pr
     await pulumi.runtime.setMocks(
         {
             newResource: (args) => {
-                const { id, state } = mockState(args.type, args.name, args.inputs);
+                const inputs = unwrapSecrets(args.inputs);
+                const { id, state } = mockState(args.type, args.name, inputs);
                 const registered = resources.find((r) => r.type === args.type && r.name === args.name);
-                if (registered) registered.inputs = args.inputs;
+                if (registered) registered.inputs = inputs;
                 return { id: id || `${args.name}-id`, state };
             },
             call: (args) => mockCall(args.token, args.inputs),
@@ -201,6 +227,7 @@ export async function runProgram(stack: StackName, options: RunOptions = {}): Pr
                 ignoreChanges: opts.ignoreChanges ?? [],
                 customTimeouts: (opts as pulumi.CustomResourceOptions).customTimeouts,
                 deleteBeforeReplace: (opts as pulumi.CustomResourceOptions).deleteBeforeReplace === true,
+                transforms: opts.transforms ?? [],
             },
         });
         return undefined;
@@ -208,12 +235,17 @@ export async function runProgram(stack: StackName, options: RunOptions = {}): Pr
 
     forgetProgramModules();
     let exported: Record<string, unknown> = {};
-    await pulumi.runtime.runInPulumiStack(async () => {
-        pulumi.runtime.registerStackTransformation(recorder);
-        const program = require(path.join(repositoryRoot, "index.ts")) as () => Promise<Record<string, unknown>>;
-        exported = await program();
-        return exported;
-    });
+    try {
+        await pulumi.runtime.runInPulumiStack(async () => {
+            pulumi.runtime.registerStackTransformation(recorder);
+            const program = require(path.join(repositoryRoot, "index.ts")) as () => Promise<Record<string, unknown>>;
+            exported = await program();
+            return exported;
+        });
+    } catch (error) {
+        // The root stack resource itself is not the program's.
+        throw new ProgramError(error, resources.filter((r) => r.type !== "pulumi:pulumi:Stack"));
+    }
 
     const outputs: Record<string, unknown> = {};
     const secretOutputs = new Set<string>();

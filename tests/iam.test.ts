@@ -1,0 +1,151 @@
+import { strict as assert } from "assert";
+import { ProgramRun, runProgram, testAccountId } from "./harness";
+import { FoundDocument, iamDocuments, leastPrivilegeProblems, list, Statement } from "./support/iam";
+
+/** The AWS-managed policies a role may carry here, by the role's logical name. */
+const allowedManagedPolicies: Record<string, string[]> = {
+    "cluster-cluster": ["arn:aws:iam::aws:policy/AmazonEKSClusterPolicy"],
+    "cluster-node": ["arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy", "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly"],
+};
+
+function permissionsOfRole(run: ProgramRun, roleName: string): Statement[] {
+    return iamDocuments(run)
+        .filter((doc) => doc.kind === "permissions" && doc.source.endsWith(` ${roleName}`))
+        .flatMap((doc) => doc.statements);
+}
+
+function trustOf(run: ProgramRun, roleName: string): Statement[] {
+    const doc = iamDocuments(run).find((d) => d.kind === "trust" && d.source === `Role ${roleName} assumeRolePolicy`);
+    assert.ok(doc, `no trust policy for ${roleName}`);
+    return doc.statements;
+}
+
+describe("IAM is least privilege", () => {
+    const runs: ProgramRun[] = [];
+    before(async () => {
+        runs.push(await runProgram("dev"), await runProgram("prod"));
+    });
+
+    it("finds the documents it checks (roles for the cluster, nodes, CNI and EBS CSI)", () => {
+        const sources = iamDocuments(runs[0]).map((d: FoundDocument) => d.source);
+        for (const role of ["cluster-cluster", "cluster-node", "cluster-vpc-cni", "cluster-ebs-csi"]) {
+            assert.ok(sources.includes(`Role ${role} assumeRolePolicy`), role);
+        }
+        assert.ok(sources.some((s) => s.endsWith("RolePolicy cluster-vpc-cni")));
+        assert.ok(sources.some((s) => s.endsWith("RolePolicy cluster-ebs-csi")));
+    });
+
+    it("has no wildcard action anywhere and Resource \"*\" only for APIs without resource-level permissions", () => {
+        for (const run of runs) {
+            const problems = iamDocuments(run).flatMap(leastPrivilegeProblems);
+            assert.deepEqual(problems, [], `${run.stack}:\n${problems.join("\n")}`);
+        }
+    });
+
+    it("the checker itself rejects wildcard actions and needless wildcard resources", () => {
+        const bad: FoundDocument = {
+            source: "fixture",
+            kind: "permissions",
+            statements: [
+                { Effect: "Allow", Action: "s3:*", Resource: "arn:aws:s3:::bucket" },
+                { Effect: "Allow", Action: ["ec2:DescribeInstances", "ec2:DeleteVolume"], Resource: "*" },
+                { Effect: "Allow", NotAction: "iam:*", Resource: "arn:aws:s3:::bucket" },
+            ],
+        };
+        const problems = leastPrivilegeProblems(bad);
+        assert.equal(problems.length, 3, problems.join("\n"));
+        assert.match(problems[0], /wildcard action s3:\*/);
+        assert.match(problems[1], /ec2:DeleteVolume/);
+        assert.match(problems[2], /NotAction/);
+    });
+
+    it("attaches only the expected AWS-managed policies, and none to the CNI or EBS roles", () => {
+        for (const run of runs) {
+            const attachments = run.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment");
+            const byRole: Record<string, string[]> = {};
+            for (const attachment of attachments) {
+                (byRole[attachment.inputs.role] ??= []).push(attachment.inputs.policyArn);
+            }
+            for (const policies of Object.values(byRole)) policies.sort();
+            assert.deepEqual(byRole, Object.fromEntries(Object.entries(allowedManagedPolicies).map(([role, policies]) => [role, [...policies].sort()])));
+        }
+    });
+
+    it("keeps CNI permissions off the node role", () => {
+        const nodeActions = permissionsOfRole(runs[0], "cluster-node").flatMap((s) => list(s.Action));
+        assert.deepEqual(nodeActions, []);
+        const managed = runs[0].ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment").map((a) => a.inputs.policyArn);
+        assert.ok(!managed.some((arn: string) => arn.endsWith("AmazonEKS_CNI_Policy")));
+    });
+
+    it("trusts only the service each role is for", () => {
+        const principalOf = (statements: Statement[]) => statements.map((s) => s.Principal);
+        assert.deepEqual(principalOf(trustOf(runs[0], "cluster-cluster")), [{ Service: "eks.amazonaws.com" }]);
+        assert.deepEqual(principalOf(trustOf(runs[0], "cluster-node")), [{ Service: "ec2.amazonaws.com" }]);
+    });
+
+    for (const [role, serviceAccount] of [
+        ["cluster-vpc-cni", "aws-node"],
+        ["cluster-ebs-csi", "ebs-csi-controller-sa"],
+    ] as const) {
+        it(`scopes the ${role} Pod Identity trust to this cluster and kube-system/${serviceAccount}`, () => {
+            for (const run of runs) {
+                const [statement, ...rest] = trustOf(run, role);
+                assert.equal(rest.length, 0);
+                assert.deepEqual(statement.Principal, { Service: "pods.eks.amazonaws.com" });
+                assert.deepEqual(list(statement.Action).sort(), ["sts:AssumeRole", "sts:TagSession"]);
+                assert.deepEqual(statement.Condition?.StringEquals, {
+                    "aws:SourceAccount": testAccountId,
+                    "aws:RequestTag/eks-cluster-name": `eks-app-${run.stack}`,
+                    "aws:RequestTag/kubernetes-namespace": "kube-system",
+                    "aws:RequestTag/kubernetes-service-account": serviceAccount,
+                });
+                assert.deepEqual(statement.Condition?.ArnEquals, {
+                    "aws:SourceArn": `arn:aws:eks:eu-west-1:${testAccountId}:cluster/eks-app-${run.stack}`,
+                });
+            }
+        });
+    }
+
+    it("pins every web-identity trust to both sub and aud", () => {
+        for (const run of runs) {
+            for (const doc of iamDocuments(run).filter((d) => d.kind === "trust")) {
+                for (const statement of doc.statements.filter((s) => list(s.Action).includes("sts:AssumeRoleWithWebIdentity"))) {
+                    const equals = statement.Condition?.StringEquals ?? {};
+                    assert.ok(Object.keys(equals).some((k) => k.endsWith(":sub")), `${doc.source} does not pin sub`);
+                    assert.ok(Object.keys(equals).some((k) => k.endsWith(":aud")), `${doc.source} does not pin aud`);
+                }
+            }
+        }
+    });
+
+    it("lets the EBS CSI driver use only its own key, and grant it only to AWS services", () => {
+        const statements = permissionsOfRole(runs[0], "cluster-ebs-csi");
+        const kms = statements.filter((s) => list(s.Action).some((a) => a.startsWith("kms:")));
+        const keyArn = `arn:aws:kms:eu-west-1:${testAccountId}:key/cluster-volumes`;
+        for (const statement of kms) assert.deepEqual(list(statement.Resource), [keyArn]);
+        const grant = kms.find((s) => list(s.Action).includes("kms:CreateGrant"));
+        assert.deepEqual(grant?.Condition, { Bool: { "kms:GrantIsForAWSResource": "true" } });
+    });
+
+    it("lets the EBS CSI driver delete only volumes and snapshots it created", () => {
+        const statements = permissionsOfRole(runs[0], "cluster-ebs-csi");
+        for (const action of ["ec2:DeleteVolume", "ec2:DeleteSnapshot"]) {
+            const granting = statements.filter((s) => list(s.Action).includes(action));
+            assert.ok(granting.length > 0, action);
+            for (const statement of granting) {
+                assert.deepEqual(statement.Condition?.StringEquals, { "ec2:ResourceTag/ebs.csi.aws.com/cluster": "true" }, action);
+            }
+        }
+    });
+
+    it("scopes every EC2 write to this account and region", () => {
+        for (const role of ["cluster-vpc-cni", "cluster-ebs-csi"]) {
+            for (const statement of permissionsOfRole(runs[0], role)) {
+                for (const resource of list(statement.Resource).filter((r) => r !== "*")) {
+                    assert.match(resource, new RegExp(`^arn:aws:(ec2:eu-west-1:(${testAccountId})?:|kms:eu-west-1:${testAccountId}:key/)`), `${role}: ${resource}`);
+                }
+            }
+        }
+    });
+});

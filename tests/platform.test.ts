@@ -1,0 +1,300 @@
+import { strict as assert } from "assert";
+import { subnetMasks } from "../components/network";
+import { eksAddonNames } from "../stacks/settings";
+import { ProgramRun, RegisteredResource, runProgram, testAccountId, testDeployerRoleArn } from "./harness";
+
+const adminArn = `arn:aws:iam::${testAccountId}:role/platform-admins`;
+const viewerArn = `arn:aws:iam::${testAccountId}:role/pr-preview`;
+
+function dependsOn(resource: RegisteredResource, type: string, nameSuffix: string): boolean {
+    return resource.options.dependsOn.some((d) => d.type === type && d.name.endsWith(nameSuffix));
+}
+
+describe("platform", () => {
+    let staging: ProgramRun;
+    let production: ProgramRun;
+
+    before(async () => {
+        staging = await runProgram("dev");
+        production = await runProgram("prod", {
+            config: {
+                "eks-app:clusterAdminPrincipalArns": JSON.stringify([adminArn, testDeployerRoleArn]),
+                "eks-app:clusterViewerPrincipalArns": JSON.stringify([viewerArn]),
+            },
+        });
+    });
+
+    describe("staging and production differ as intended", () => {
+        it("staging has one NAT gateway, production one per AZ", () => {
+            assert.deepEqual(staging.one("awsx:ec2:Vpc").inputs.natGateways, { strategy: "Single" });
+            assert.deepEqual(production.one("awsx:ec2:Vpc").inputs.natGateways, { strategy: "OnePerAz" });
+        });
+
+        it("staging nodes are spot, production nodes on-demand", () => {
+            assert.equal(staging.one("aws:eks/nodeGroup:NodeGroup").inputs.capacityType, "SPOT");
+            assert.equal(production.one("aws:eks/nodeGroup:NodeGroup").inputs.capacityType, "ON_DEMAND");
+        });
+
+        it("only production has deletion protection", () => {
+            assert.equal(staging.one("eks:index:Cluster").inputs.deletionProtection, false);
+            assert.equal(production.one("eks:index:Cluster").inputs.deletionProtection, true);
+        });
+
+        it("staging's API is open, production's limited to the configured CIDRs", () => {
+            assert.deepEqual(staging.one("eks:index:Cluster").inputs.publicAccessCidrs, ["0.0.0.0/0"]);
+            assert.deepEqual(production.one("eks:index:Cluster").inputs.publicAccessCidrs, ["203.0.113.0/24"]);
+        });
+
+        it("production can turn the public endpoint off entirely", async () => {
+            const privateOnly = await runProgram("prod", {
+                config: { "eks-app:clusterEndpointPublicAccess": "false" },
+                without: ["eks-app:clusterEndpointPublicAccessCidrs"],
+            });
+            const inputs = privateOnly.one("eks:index:Cluster").inputs;
+            assert.equal(inputs.endpointPublicAccess, false);
+            assert.equal(inputs.endpointPrivateAccess, true);
+            assert.equal(inputs.publicAccessCidrs, undefined);
+        });
+
+        it("control-plane logs are kept 7 days in staging and 90 in production", () => {
+            assert.equal(staging.one("aws:cloudwatch/logGroup:LogGroup").inputs.retentionInDays, 7);
+            assert.equal(production.one("aws:cloudwatch/logGroup:LogGroup").inputs.retentionInDays, 90);
+        });
+
+        it("only staging's image repository can be deleted with images in it", () => {
+            assert.equal(staging.one("aws:ecr/repository:Repository").inputs.forceDelete, true);
+            assert.equal(production.one("aws:ecr/repository:Repository").inputs.forceDelete, false);
+        });
+    });
+
+    describe("network", () => {
+        it("spans three AZs with nodes private and load balancers public, tagged for Kubernetes", () => {
+            const vpc = staging.one("awsx:ec2:Vpc").inputs;
+            assert.equal(vpc.numberOfAvailabilityZones, 3);
+            const byType = Object.fromEntries(vpc.subnetSpecs.map((spec: { type: string }) => [spec.type, spec]));
+            assert.deepEqual(byType.Public.tags, { "kubernetes.io/role/elb": "1" });
+            assert.deepEqual(byType.Private.tags, { "kubernetes.io/role/internal-elb": "1" });
+            assert.deepEqual(staging.one("aws:eks/nodeGroup:NodeGroup").inputs.subnetIds, ["subnet-private-a", "subnet-private-b", "subnet-private-c"]);
+        });
+
+        it("sizes subnets so every AZ's private and public subnets fit in its share of the VPC", () => {
+            for (const [cidr, zones] of [["10.0.0.0/16", 3], ["10.0.0.0/20", 6], ["10.0.0.0/16", 2]] as const) {
+                const { privateMask, publicMask } = subnetMasks(cidr, zones);
+                const perAz = 2 ** (32 - (Number(cidr.split("/")[1]) + Math.ceil(Math.log2(zones))));
+                assert.ok(2 ** (32 - privateMask) + 2 ** (32 - publicMask) <= perAz, `${cidr} over ${zones} AZs`);
+                assert.ok(publicMask <= 28, "AWS subnets are at most /28");
+            }
+        });
+    });
+
+    describe("registry", () => {
+        it("has immutable tags, scan on push and KMS encryption", () => {
+            const repository = staging.one("aws:ecr/repository:Repository").inputs;
+            assert.equal(repository.imageTagMutability, "IMMUTABLE");
+            assert.deepEqual(repository.imageScanningConfiguration, { scanOnPush: true });
+            assert.deepEqual(repository.encryptionConfigurations, [{ encryptionType: "KMS" }]);
+        });
+
+        it("expires untagged images and keeps the configured number of tagged ones", () => {
+            const policy = JSON.parse(production.one("aws:ecr/lifecyclePolicy:LifecyclePolicy").inputs.policy);
+            const untagged = policy.rules.find((r: any) => r.selection.tagStatus === "untagged");
+            const tagged = policy.rules.find((r: any) => r.selection.tagStatus === "tagged");
+            assert.equal(untagged.selection.countType, "sinceImagePushed");
+            assert.equal(tagged.selection.countType, "imageCountMoreThan");
+            assert.equal(tagged.selection.countNumber, 100);
+        });
+    });
+
+    describe("cluster", () => {
+        it("pins the Kubernetes version, uses API authentication and standard support", () => {
+            const cluster = staging.one("eks:index:Cluster").inputs;
+            assert.equal(cluster.version, "1.34");
+            assert.equal(cluster.authenticationMode, "API");
+            assert.deepEqual(cluster.upgradePolicy, { supportType: "STANDARD" });
+            assert.equal(cluster.name, "eks-app-dev");
+        });
+
+        it("logs api, audit and authenticator and encrypts secrets with a rotating KMS key", () => {
+            const cluster = staging.one("eks:index:Cluster").inputs;
+            assert.deepEqual([...cluster.enabledClusterLogTypes].sort(), ["api", "audit", "authenticator"]);
+            const secretsKey = staging.one("aws:kms/key:Key", "-secrets");
+            assert.equal(cluster.encryptionConfigKeyArn, `arn:aws:kms:eu-west-1:${testAccountId}:key/${secretsKey.name}`);
+            assert.equal(secretsKey.inputs.enableKeyRotation, true);
+        });
+
+        it("owns the control-plane log group, created before the cluster", () => {
+            const logGroup = staging.one("aws:cloudwatch/logGroup:LogGroup");
+            assert.equal(logGroup.inputs.name, "/aws/eks/eks-app-dev/cluster");
+            assert.ok(dependsOn(staging.one("eks:index:Cluster"), logGroup.type, logGroup.name));
+        });
+
+        it("has no default node group, no component-made security groups, CNI or self-managed addons", () => {
+            const cluster = staging.one("eks:index:Cluster").inputs;
+            assert.equal(cluster.skipDefaultNodeGroup, true);
+            assert.equal(cluster.skipDefaultSecurityGroups, true);
+            assert.equal(cluster.useDefaultVpcCni, true);
+            assert.equal(cluster.bootstrapSelfManagedAddons, false);
+            assert.equal(cluster.kubeProxyAddonOptions.enabled, false);
+            assert.equal(cluster.corednsAddonOptions.enabled, false);
+        });
+
+        it("turns off the implicit cluster-creator admin grant on the inner EKS cluster", async () => {
+            const transforms = staging.one("eks:index:Cluster").options.transforms;
+            const innerCluster = {
+                type: "aws:eks/cluster:Cluster",
+                name: "cluster-eksCluster",
+                custom: true,
+                props: { name: "eks-app-dev", accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: true } },
+                opts: {},
+            };
+            const results = await Promise.all(transforms.map((transform) => transform(innerCluster)));
+            const changed = results.filter((result) => result !== undefined) as { props: Record<string, any> }[];
+            assert.equal(changed.length, 1);
+            assert.deepEqual(changed[0].props.accessConfig, { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: false });
+            assert.equal(changed[0].props.name, "eks-app-dev");
+
+            const otherResource = { ...innerCluster, type: "aws:iam/role:Role", props: {} };
+            const untouched = await Promise.all(transforms.map((transform) => transform(otherResource)));
+            assert.deepEqual(untouched, transforms.map(() => undefined));
+        });
+    });
+
+    describe("access", () => {
+        function grants(run: ProgramRun) {
+            return run.ofType("aws:eks/accessPolicyAssociation:AccessPolicyAssociation").map((a) => ({
+                principal: a.inputs.principalArn,
+                policy: a.inputs.policyArn.split("/").pop(),
+                scope: a.inputs.accessScope.type,
+            }));
+        }
+
+        it("grants the deploying identity (the role behind the session) cluster admin explicitly", () => {
+            assert.deepEqual(grants(staging), [{ principal: testDeployerRoleArn, policy: "AmazonEKSClusterAdminPolicy", scope: "cluster" }]);
+            const entry = staging.one("aws:eks/accessEntry:AccessEntry");
+            assert.equal(entry.inputs.principalArn, testDeployerRoleArn);
+            assert.equal(entry.inputs.type, "STANDARD");
+        });
+
+        it("grants each configured admin and viewer once, even when the deployer is also listed", () => {
+            assert.deepEqual(
+                grants(production).sort((a, b) => a.principal.localeCompare(b.principal)),
+                [
+                    { principal: testDeployerRoleArn, policy: "AmazonEKSClusterAdminPolicy", scope: "cluster" },
+                    { principal: adminArn, policy: "AmazonEKSClusterAdminPolicy", scope: "cluster" },
+                    { principal: viewerArn, policy: "AmazonEKSAdminViewPolicy", scope: "cluster" },
+                ].sort((a, b) => a.principal.localeCompare(b.principal)),
+            );
+            assert.equal(production.ofType("aws:eks/accessEntry:AccessEntry").length, 3);
+        });
+
+        it("builds one Kubernetes provider from endpoint, CA and name, with get-token exec auth and no profile", () => {
+            const provider = staging.one("pulumi:providers:kubernetes");
+            const kubeconfig = JSON.parse(provider.inputs.kubeconfig);
+            const user = kubeconfig.users[0].user;
+            assert.equal(kubeconfig.clusters[0].cluster.server, "https://0123456789ABCDEF.gr7.eu-west-1.eks.amazonaws.com");
+            assert.equal(kubeconfig.clusters[0].cluster["certificate-authority-data"], "dGVzdC1jYS1kYXRh");
+            assert.equal(user.exec.command, "aws");
+            assert.deepEqual(user.exec.args.slice(0, 4), ["eks", "get-token", "--cluster-name", "eks-app-dev"]);
+            assert.ok(!user.exec.args.includes("--profile") && !user.exec.args.includes("--role-arn"));
+            assert.equal(user.exec.env, undefined);
+        });
+
+        it("lets nothing talk to the cluster before the access grants exist", () => {
+            const provider = staging.one("pulumi:providers:kubernetes");
+            assert.ok(dependsOn(provider, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation", "-deployer"));
+        });
+    });
+
+    describe("nodes", () => {
+        it("require IMDSv2 with a hop limit of 1 and an encrypted gp3 root volume", () => {
+            const template = staging.one("aws:ec2/launchTemplate:LaunchTemplate").inputs;
+            assert.deepEqual(template.metadataOptions, { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 });
+            assert.equal(template.blockDeviceMappings[0].ebs.encrypted, "true");
+            assert.equal(template.blockDeviceMappings[0].ebs.volumeType, "gp3");
+        });
+
+        it("run AL2023 with sizes from config, and leave the desired size to an autoscaler once set", () => {
+            const nodeGroup = production.one("aws:eks/nodeGroup:NodeGroup");
+            assert.equal(nodeGroup.inputs.amiType, "AL2023_x86_64_STANDARD");
+            assert.deepEqual(nodeGroup.inputs.scalingConfig, { minSize: 3, desiredSize: 3, maxSize: 9 });
+            assert.deepEqual(nodeGroup.inputs.instanceTypes, ["m6i.large", "m7i.large"]);
+            assert.deepEqual(nodeGroup.options.ignoreChanges, ["scalingConfig.desiredSize"]);
+        });
+    });
+
+    describe("addons", () => {
+        function addon(run: ProgramRun, name: string) {
+            return run.one("aws:eks/addon:Addon", `-${name}`);
+        }
+
+        it("installs exactly vpc-cni, coredns, kube-proxy, eks-pod-identity-agent and aws-ebs-csi-driver", () => {
+            const names = staging.ofType("aws:eks/addon:Addon").map((a) => a.inputs.addonName).sort();
+            assert.deepEqual(names, [...eksAddonNames].sort());
+        });
+
+        it("creates coredns and the EBS CSI driver after the node group, the CNI and kube-proxy before it", () => {
+            const nodeGroupType = "aws:eks/nodeGroup:NodeGroup";
+            assert.ok(dependsOn(addon(staging, "coredns"), nodeGroupType, "-nodes"));
+            assert.ok(dependsOn(addon(staging, "aws-ebs-csi-driver"), nodeGroupType, "-nodes"));
+            const nodeGroup = staging.one(nodeGroupType);
+            for (const before of ["vpc-cni", "kube-proxy", "eks-pod-identity-agent"]) {
+                assert.ok(dependsOn(nodeGroup, "aws:eks/addon:Addon", `-${before}`), before);
+            }
+        });
+
+        it("resolves versions with getAddonVersion unless config pins one", async () => {
+            assert.equal(addon(staging, "coredns").inputs.addonVersion, "v1.0.0-eksbuild.1");
+            const pinned = await runProgram("dev", { config: { "eks-app:addonVersions": JSON.stringify({ coredns: "v1.11.4-eksbuild.2" }) } });
+            assert.equal(addon(pinned, "coredns").inputs.addonVersion, "v1.11.4-eksbuild.2");
+            assert.equal(addon(pinned, "kube-proxy").inputs.addonVersion, "v1.0.0-eksbuild.1");
+        });
+
+        it("gives the CNI and the EBS CSI driver their own Pod Identity roles, bound to their service accounts", () => {
+            const cni = addon(staging, "vpc-cni").inputs.podIdentityAssociations;
+            const ebs = addon(staging, "aws-ebs-csi-driver").inputs.podIdentityAssociations;
+            assert.deepEqual(cni, [{ roleArn: `arn:aws:iam::${testAccountId}:role/cluster-vpc-cni`, serviceAccount: "aws-node" }]);
+            assert.deepEqual(ebs, [{ roleArn: `arn:aws:iam::${testAccountId}:role/cluster-ebs-csi`, serviceAccount: "ebs-csi-controller-sa" }]);
+        });
+    });
+
+    describe("storage", () => {
+        it("makes an encrypted gp3 class the only default, waiting for the first consumer", () => {
+            const gp3 = staging.one("kubernetes:storage.k8s.io/v1:StorageClass").inputs;
+            assert.equal(gp3.metadata.name, "gp3");
+            assert.equal(gp3.metadata.annotations["storageclass.kubernetes.io/is-default-class"], "true");
+            assert.equal(gp3.provisioner, "ebs.csi.aws.com");
+            assert.equal(gp3.volumeBindingMode, "WaitForFirstConsumer");
+            assert.equal(gp3.parameters.encrypted, "true");
+            assert.equal(gp3.parameters.kmsKeyId, `arn:aws:kms:eu-west-1:${testAccountId}:key/cluster-volumes`);
+            const gp2 = staging.one("kubernetes:storage.k8s.io/v1:StorageClassPatch").inputs;
+            assert.equal(gp2.metadata.name, "gp2");
+            assert.equal(gp2.metadata.annotations["storageclass.kubernetes.io/is-default-class"], "false");
+        });
+    });
+
+    describe("stack outputs", () => {
+        it("exports clusterName, kubeconfig (secret), ecrRepositoryUrl, vpcId and region", () => {
+            for (const run of [staging, production]) {
+                assert.equal(run.outputs.clusterName, `eks-app-${run.stack}`);
+                assert.equal(run.outputs.vpcId, "vpc-0123456789abcdef0");
+                assert.equal(run.outputs.region, "eu-west-1");
+                assert.match(String(run.outputs.ecrRepositoryUrl), /^123456789012\.dkr\.ecr\.eu-west-1\.amazonaws\.com\//);
+                assert.ok(run.secretOutputs.has("kubeconfig"), "kubeconfig must be secret");
+                assert.deepEqual([...run.secretOutputs].filter((key) => key !== "kubeconfig"), []);
+            }
+        });
+
+        it("tags every AWS resource through the provider's default tags", () => {
+            const provider = staging.one("pulumi:providers:aws").inputs;
+            const tags = JSON.parse(provider.defaultTags).tags;
+            assert.deepEqual(tags, { project: "eks-app", stack: "dev", environment: "staging", "managed-by": "pulumi" });
+        });
+
+        it("parents every resource to a component, none to the stack directly except the providers", () => {
+            const orphans = staging.resources.filter(
+                (r) => r.parent === undefined && !(r.type.startsWith("pulumi:providers:") || r.type.startsWith("eks-app:")),
+            );
+            assert.deepEqual(orphans.map((r) => `${r.type}::${r.name}`), []);
+        });
+    });
+});
