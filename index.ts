@@ -1,11 +1,70 @@
 import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { AppImage } from "./components/app-image";
 import { resolveDeployment } from "./components/aws-context";
 import { Cluster } from "./components/cluster";
+import { DnsRecord } from "./components/dns";
 import { Network } from "./components/network";
+import { Redis } from "./components/redis";
 import { Registry } from "./components/registry";
-import { readSettings, Settings } from "./stacks";
+import { appName, LoadBalancerSettings, WebApp } from "./components/web-app";
+import { configuredRedisPassword, readSettings, Settings } from "./stacks";
 
-async function deployPlatform(settings: Settings & { region: string }) {
+interface WorkloadTarget {
+    provider: k8s.Provider;
+    image: pulumi.Input<string>;
+    /** What must exist before the workload and outlive it on destroy (nodes, storage, DNS). */
+    dependsOn: pulumi.Resource[];
+    storageClassName?: string;
+    podSecurityVersion: string;
+    loadBalancer: LoadBalancerSettings;
+}
+
+function deployWorkload(settings: Settings, target: WorkloadTarget) {
+    const options = { providers: { kubernetes: target.provider }, dependsOn: target.dependsOn };
+    const redisNamespace = `${settings.namespace}-redis`;
+    const redis = new Redis(
+        "redis",
+        {
+            namespace: redisNamespace,
+            podSecurityVersion: target.podSecurityVersion,
+            chartVersion: settings.redisChartVersion,
+            replicas: settings.redisReplicas,
+            storageSize: settings.redisStorageSize,
+            storageClassName: target.storageClassName,
+            configuredPassword: configuredRedisPassword(),
+            clientNamespace: settings.namespace,
+            clientPodLabels: { "app.kubernetes.io/name": appName },
+            metricsScraperNamespace: settings.metricsScraperNamespace,
+            protectData: settings.environment === "production",
+        },
+        options,
+    );
+    return new WebApp(
+        "app",
+        {
+            namespace: settings.namespace,
+            podSecurityVersion: target.podSecurityVersion,
+            image: target.image,
+            minReplicas: settings.appMinReplicas,
+            maxReplicas: settings.appMaxReplicas,
+            cpuTargetUtilization: settings.appCpuTargetUtilization,
+            resources: {
+                cpuRequest: settings.appCpuRequest,
+                cpuLimit: settings.appCpuLimit,
+                memoryRequest: settings.appMemoryRequest,
+                memoryLimit: settings.appMemoryLimit,
+            },
+            redis: { host: redis.host, port: redis.port, password: redis.password, namespace: redisNamespace },
+            loadBalancer: target.loadBalancer,
+        },
+        { ...options, dependsOn: [...target.dependsOn, redis] },
+    );
+}
+
+async function deployToAws(settings: Settings & { region: string }) {
     const provider = new aws.Provider("aws", {
         region: settings.region as aws.Region,
         defaultTags: {
@@ -14,17 +73,14 @@ async function deployPlatform(settings: Settings & { region: string }) {
     });
     const deployment = await resolveDeployment(provider, settings.region);
     const production = settings.environment === "production";
+    const awsOptions = { providers: { aws: provider } };
 
     const network = new Network(
         "network",
         { cidrBlock: settings.vpcCidr, availabilityZoneCount: settings.availabilityZoneCount, natGateways: settings.natGateways },
-        { providers: { aws: provider } },
+        awsOptions,
     );
-    const registry = new Registry(
-        "app",
-        { keepTaggedImages: settings.ecrKeepTaggedImages, forceDelete: !production },
-        { providers: { aws: provider } },
-    );
+    const registry = new Registry("app", { keepTaggedImages: settings.ecrKeepTaggedImages, forceDelete: !production }, awsOptions);
     const cluster = new Cluster(
         "cluster",
         {
@@ -52,8 +108,36 @@ async function deployPlatform(settings: Settings & { region: string }) {
             addonVersions: settings.addonVersions,
             keyDeletionWindowDays: production ? 30 : 7,
         },
-        { providers: { aws: provider } },
+        awsOptions,
     );
+
+    const image =
+        settings.image ??
+        new AppImage(
+            "app",
+            {
+                repositoryUrl: registry.repositoryUrl,
+                repositoryName: registry.repositoryName,
+                imageTag: settings.imageTag,
+                buildContext: path.join(__dirname, "app"),
+            },
+            awsOptions,
+        ).ref;
+
+    const app = deployWorkload(settings, {
+        provider: cluster.provider,
+        image,
+        dependsOn: cluster.workloadDependencies,
+        storageClassName: "gp3",
+        podSecurityVersion: `v${settings.kubernetesVersion}`,
+        loadBalancer: { kind: "aws", sourceRanges: settings.loadBalancerSourceRanges, certificateArn: settings.certificateArn },
+    });
+
+    if (settings.domainName !== undefined && settings.hostedZoneId !== undefined) {
+        new DnsRecord("app", { hostedZoneId: settings.hostedZoneId, domainName: settings.domainName, target: app.loadBalancerHostname }, awsOptions);
+    }
+    const hostname = settings.domainName ?? app.loadBalancerHostname;
+    const scheme = settings.certificateArn !== undefined ? "https" : "http";
 
     return {
         clusterName: cluster.name,
@@ -61,14 +145,38 @@ async function deployPlatform(settings: Settings & { region: string }) {
         ecrRepositoryUrl: registry.repositoryUrl,
         vpcId: network.vpcId,
         region: settings.region,
+        image,
+        imageTag: settings.imageTag ?? "",
+        loadBalancerHostname: app.loadBalancerHostname,
+        hostname,
+        url: pulumi.interpolate`${scheme}://${hostname}`,
+    };
+}
+
+function deployToLocalCluster(settings: Settings & { image: string }) {
+    // No kubeconfig given: the provider uses the current context, like kubectl.
+    const provider = new k8s.Provider("local", { enableServerSideApply: true });
+    const app = deployWorkload(settings, {
+        provider,
+        image: settings.image,
+        dependsOn: [],
+        podSecurityVersion: "latest",
+        loadBalancer: { kind: "local", sourceRanges: settings.loadBalancerSourceRanges },
+    });
+    return {
+        image: settings.image,
+        imageTag: "",
+        loadBalancerHostname: app.loadBalancerHostname,
+        hostname: app.loadBalancerHostname,
+        url: app.loadBalancerHostname.apply((host) => (host ? `http://${host}` : "")),
     };
 }
 
 // Settings are read and validated first: a bad value fails before any resource is registered.
 export = async () => {
     const settings = readSettings();
-    if (settings.region === undefined) {
-        return {};
+    if (settings.environment === "local") {
+        return deployToLocalCluster({ ...settings, image: settings.image as string });
     }
-    return deployPlatform({ ...settings, region: settings.region });
+    return deployToAws({ ...settings, region: settings.region as string });
 };

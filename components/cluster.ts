@@ -166,7 +166,11 @@ export class Cluster extends pulumi.ComponentResource {
             clusterName,
             "vpc-cni",
             args,
-            { podIdentityAssociations: [{ roleArn: cniRole.arn, serviceAccount: "aws-node" }] },
+            {
+                podIdentityAssociations: [{ roleArn: cniRole.arn, serviceAccount: "aws-node" }],
+                // The VPC CNI enforces NetworkPolicies only when asked to; the workload relies on them.
+                configurationValues: JSON.stringify({ enableNetworkPolicy: "true" }),
+            },
             [podIdentityAgent],
         );
         const kubeProxy = this.addon(name, clusterName, "kube-proxy", args, {});

@@ -35,6 +35,7 @@ export interface ProfileDefaults {
     redisChartVersion: string;
     redisReplicas: number;
     redisStorageSize: string;
+    metricsScraperNamespace: string;
 }
 
 const shared = {
@@ -47,6 +48,8 @@ const shared = {
     nodeDiskSizeGiB: 50,
     addonVersions: {},
     namespace: "eks-app",
+    // Where Prometheus (or another scraper) runs; the only namespace admitted to Redis's exporter.
+    metricsScraperNamespace: "monitoring",
     appCpuTargetUtilization: 70,
     appCpuRequest: "100m",
     appCpuLimit: "500m",

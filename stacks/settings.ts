@@ -104,6 +104,11 @@ const fields: Record<string, Field> = {
         schema: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/).refine((ns) => !ns.startsWith("kube-") && ns !== "default"),
         allowed: "a DNS-1123 label that is not default or kube-*",
     },
+    metricsScraperNamespace: {
+        kind: "string",
+        schema: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/),
+        allowed: "a DNS-1123 label naming the namespace of the metrics scraper",
+    },
     imageTag: { kind: "string", schema: imageTag, allowed: "a Docker tag (letters, digits, _ . -, up to 128 characters) other than latest" },
     image: {
         kind: "string",

@@ -150,6 +150,8 @@ function mockCall(token: string, inputs: Record<string, any>): Record<string, an
             return { arn: inputs.arn, issuerArn: testDeployerRoleArn, issuerId: "AROAEXAMPLE", issuerName: "ci-deployer", sessionName: "github-actions" };
         case "aws:eks/getAddonVersion:getAddonVersion":
             return { addonName: inputs.addonName, kubernetesVersion: inputs.kubernetesVersion, version: "v1.0.0-eksbuild.1", id: inputs.addonName };
+        case "aws:ecr/getImage:getImage":
+            return { ...inputs, imageDigest: `sha256:${"b".repeat(64)}`, id: inputs.imageTag };
         case "aws:index/getRegion:getRegion":
             return { name: "eu-west-1", region: "eu-west-1", id: "eu-west-1" };
         default:

@@ -1,0 +1,232 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { labelsFor, podSecurityLabels } from "./labels";
+
+export const redisChartRepository = "https://dandydeveloper.github.io/charts";
+/** Helm release name; the chart names its objects after it (redis-ha, redis-ha-server, redis-ha-haproxy). */
+export const redisReleaseName = "redis-ha";
+export const redisPort = 6379;
+const sentinelPort = 26379;
+const exporterPort = 9121;
+const haproxyMetricsPort = 9101;
+const secretName = `${redisReleaseName}-auth`;
+const passwordKey = "auth";
+const sentinelPasswordKey = "sentinel-password";
+
+export interface RedisArgs {
+    namespace: string;
+    podSecurityVersion: string;
+    chartVersion: string;
+    replicas: number;
+    storageSize: string;
+    /** Undefined uses the cluster's default StorageClass (local clusters). */
+    storageClassName?: string;
+    /** A password from config; when absent one is generated and kept (secret) in the stack state. */
+    configuredPassword?: pulumi.Output<string>;
+    /** The only namespace and pods allowed to talk to Redis, besides Redis itself. */
+    clientNamespace: string;
+    clientPodLabels: Record<string, string>;
+    metricsScraperNamespace: string;
+    /**
+     * Production keeps Redis and its volumes when the stack is destroyed (and refuses to delete it without
+     * `pulumi state unprotect`); staging deletes them so a teardown leaves nothing behind.
+     */
+    protectData: boolean;
+}
+
+const resources = {
+    redis: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
+    sentinel: { requests: { cpu: "25m", memory: "32Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
+    small: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
+    haproxy: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "250m", memory: "128Mi" } },
+};
+
+/** The chart values this program sets; exported so tests can check them without rendering the chart. */
+export function redisValues(args: Pick<RedisArgs, "replicas" | "storageSize" | "storageClassName">, secretName: string) {
+    const highlyAvailable = args.replicas > 1;
+    return {
+        replicas: args.replicas,
+        auth: true,
+        existingSecret: secretName,
+        authKey: passwordKey,
+        sentinel: {
+            auth: true,
+            existingSecret: secretName,
+            authKey: sentinelPasswordKey,
+            // A majority of the Sentinels must agree before a failover.
+            quorum: Math.floor(args.replicas / 2) + 1,
+            resources: resources.sentinel,
+        },
+        redis: {
+            config: {
+                appendonly: "yes",
+                appendfsync: "everysec",
+                // With one replica there is nobody to replicate to, and a write quorum would block every write.
+                "min-replicas-to-write": highlyAvailable ? 1 : 0,
+                "maxmemory-policy": "noeviction",
+            },
+            resources: resources.redis,
+        },
+        persistentVolume: {
+            enabled: true,
+            size: args.storageSize,
+            ...(args.storageClassName ? { storageClass: args.storageClassName } : {}),
+        },
+        haproxy: {
+            // HAProxy follows the Sentinel-elected master, so clients keep one REDIS_HOST across failovers.
+            enabled: highlyAvailable,
+            replicas: highlyAvailable ? 2 : 0,
+            hardAntiAffinity: true,
+            resources: resources.haproxy,
+            init: { resources: resources.small },
+            metrics: { enabled: highlyAvailable },
+        },
+        exporter: { enabled: true, resources: resources.small },
+        init: { resources: resources.small },
+        splitBrainDetection: { resources: resources.small },
+        hardAntiAffinity: true,
+        topologySpreadConstraints: {
+            enabled: true,
+            maxSkew: 1,
+            topologyKey: "topology.kubernetes.io/zone",
+            whenUnsatisfiable: "ScheduleAnyway",
+        },
+        podDisruptionBudget: highlyAvailable ? { maxUnavailable: 1 } : {},
+        serviceAccount: { automountToken: false },
+        // This program writes the NetworkPolicy itself (below), scoped to the app's pods.
+        networkPolicy: { enabled: false },
+    };
+}
+
+/** The host clients use: HAProxy in front of a replicated Redis, the single server otherwise. */
+export function redisHost(namespace: string, replicas: number): string {
+    const service = replicas > 1 ? `${redisReleaseName}-haproxy` : redisReleaseName;
+    return `${service}.${namespace}.svc.cluster.local`;
+}
+
+/** Names the chart's StatefulSet gives its volume claims (volumeClaimTemplate "data", StatefulSet "<release>-server"). */
+export function redisClaimNames(replicas: number): string[] {
+    return Array.from({ length: replicas }, (_, ordinal) => `data-${redisReleaseName}-server-${ordinal}`);
+}
+
+/** Redis with Sentinel (redis-ha chart), password auth, AOF persistence, the exporter and a NetworkPolicy. */
+export class Redis extends pulumi.ComponentResource {
+    readonly host: string;
+    readonly port = redisPort;
+    readonly password: pulumi.Output<string>;
+    readonly release: k8s.helm.v3.Release;
+
+    constructor(name: string, args: RedisArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("eks-app:workload:Redis", name, {}, opts);
+        const parent = this;
+        const protection = { protect: args.protectData, retainOnDelete: args.protectData };
+        this.password = pulumi.secret(
+            args.configuredPassword ?? new random.RandomPassword(`${name}-password`, { length: 32, special: false }, { parent }).result,
+        );
+
+        const namespace = new k8s.core.v1.Namespace(
+            name,
+            {
+                metadata: {
+                    name: args.namespace,
+                    labels: { ...labelsFor("redis"), ...podSecurityLabels("baseline", args.podSecurityVersion) },
+                },
+            },
+            { parent, ...protection },
+        );
+
+        const secret = new k8s.core.v1.Secret(
+            `${name}-auth`,
+            {
+                metadata: { name: secretName, namespace: namespace.metadata.name, labels: labelsFor("redis") },
+                type: "Opaque",
+                stringData: { [passwordKey]: this.password, [sentinelPasswordKey]: this.password },
+            },
+            { parent },
+        );
+
+        // Claims named as the StatefulSet would name them, so it adopts them and Pulumi owns their lifecycle:
+        // deleted with a staging stack, kept (and protected) in production. They bind once a pod uses them.
+        const claims = redisClaimNames(args.replicas).map(
+            (claimName) =>
+                new k8s.core.v1.PersistentVolumeClaim(
+                    `${name}-${claimName}`,
+                    {
+                        metadata: {
+                            name: claimName,
+                            namespace: namespace.metadata.name,
+                            labels: labelsFor("redis"),
+                            annotations: { "pulumi.com/skipAwait": "true" },
+                        },
+                        spec: {
+                            accessModes: ["ReadWriteOnce"],
+                            storageClassName: args.storageClassName,
+                            resources: { requests: { storage: args.storageSize } },
+                        },
+                    },
+                    { parent, ...protection },
+                ),
+        );
+
+        this.release = new k8s.helm.v3.Release(
+            name,
+            {
+                name: redisReleaseName,
+                chart: "redis-ha",
+                version: args.chartVersion,
+                repositoryOpts: { repo: redisChartRepository },
+                namespace: namespace.metadata.name,
+                values: redisValues(args, secretName),
+                // A failed upgrade rolls back to the last good release instead of leaving Redis half-changed.
+                atomic: true,
+                cleanupOnFail: true,
+                timeout: 600,
+                maxHistory: 10,
+            },
+            { parent, dependsOn: [secret, ...claims], ...protection },
+        );
+
+        new k8s.networking.v1.NetworkPolicy(
+            `${name}-ingress`,
+            {
+                metadata: { name: "redis-ingress", namespace: namespace.metadata.name, labels: labelsFor("redis") },
+                spec: {
+                    podSelector: {},
+                    policyTypes: ["Ingress"],
+                    ingress: [
+                        {
+                            // The app's pods, on the Redis port (HAProxy or the server itself) only.
+                            from: [
+                                {
+                                    namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": args.clientNamespace } },
+                                    podSelector: { matchLabels: args.clientPodLabels },
+                                },
+                            ],
+                            ports: [{ protocol: "TCP", port: redisPort }],
+                        },
+                        {
+                            // Redis, Sentinel and HAProxy talking among themselves: replication, failover, health checks.
+                            from: [{ podSelector: {} }],
+                            ports: [
+                                { protocol: "TCP", port: redisPort },
+                                { protocol: "TCP", port: sentinelPort },
+                            ],
+                        },
+                        {
+                            from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": args.metricsScraperNamespace } } }],
+                            ports: [
+                                { protocol: "TCP", port: exporterPort },
+                                { protocol: "TCP", port: haproxyMetricsPort },
+                            ],
+                        },
+                    ],
+                },
+            },
+            { parent },
+        );
+
+        this.host = redisHost(args.namespace, args.replicas);
+        this.registerOutputs({ host: this.host, port: this.port });
+    }
+}

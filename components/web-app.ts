@@ -1,0 +1,271 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { labelsFor, podSecurityLabels, selectorFor } from "./labels";
+
+export const appName = "eks-app";
+export const appPort = 8080;
+const appUserId = 10001;
+/** How long a pod keeps serving after it is told to stop, so the load balancer deregisters it first. */
+const preStopPauseSeconds = 15;
+/** A rollout that makes no progress for this long fails, and `pulumi up` fails with it. */
+const progressDeadlineSeconds = 240;
+
+export interface LoadBalancerSettings {
+    /** "aws" annotates the Service for an internet-facing NLB; "local" leaves it to the local cluster. */
+    kind: "aws" | "local";
+    sourceRanges: string[];
+    certificateArn?: string;
+}
+
+export interface WebAppArgs {
+    namespace: string;
+    podSecurityVersion: string;
+    image: pulumi.Input<string>;
+    minReplicas: number;
+    maxReplicas: number;
+    cpuTargetUtilization: number;
+    resources: { cpuRequest: string; cpuLimit: string; memoryRequest: string; memoryLimit: string };
+    redis: { host: string; port: number; password: pulumi.Input<string>; namespace: string };
+    loadBalancer: LoadBalancerSettings;
+}
+
+/** NLB annotations understood by the AWS cloud provider built into EKS: no extra controller needed. */
+export function loadBalancerAnnotations(settings: LoadBalancerSettings): Record<string, string> {
+    if (settings.kind === "local") return {};
+    return {
+        "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
+        "service.beta.kubernetes.io/aws-load-balancer-internal": "false",
+        "service.beta.kubernetes.io/aws-load-balancer-cross-zone-load-balancing-enabled": "true",
+        "service.beta.kubernetes.io/aws-load-balancer-healthcheck-path": "/readyz",
+        "service.beta.kubernetes.io/aws-load-balancer-healthcheck-protocol": "HTTP",
+        ...(settings.certificateArn
+            ? {
+                  "service.beta.kubernetes.io/aws-load-balancer-ssl-cert": settings.certificateArn,
+                  "service.beta.kubernetes.io/aws-load-balancer-ssl-ports": "https",
+                  "service.beta.kubernetes.io/aws-load-balancer-backend-protocol": "tcp",
+              }
+            : {}),
+    };
+}
+
+/** The app: a hardened Deployment behind a public LoadBalancer, with autoscaling, a PDB and default-deny networking. */
+export class WebApp extends pulumi.ComponentResource {
+    readonly loadBalancerHostname: pulumi.Output<string>;
+    readonly service: k8s.core.v1.Service;
+
+    constructor(name: string, args: WebAppArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("eks-app:workload:WebApp", name, {}, opts);
+        const parent = this;
+        const labels = labelsFor(appName);
+        const selector = selectorFor(appName);
+
+        const namespace = new k8s.core.v1.Namespace(
+            name,
+            { metadata: { name: args.namespace, labels: { ...labels, ...podSecurityLabels("restricted", args.podSecurityVersion) } } },
+            { parent },
+        );
+        const ns = namespace.metadata.name;
+
+        const serviceAccount = new k8s.core.v1.ServiceAccount(
+            name,
+            { metadata: { name: appName, namespace: ns, labels }, automountServiceAccountToken: false },
+            { parent },
+        );
+
+        const redisSecret = new k8s.core.v1.Secret(
+            `${name}-redis`,
+            { metadata: { name: `${appName}-redis`, namespace: ns, labels }, type: "Opaque", stringData: { password: args.redis.password } },
+            { parent },
+        );
+
+        const httpGet = (path: string) => ({ httpGet: { path, port: "http" } });
+        const deployment = new k8s.apps.v1.Deployment(
+            name,
+            {
+                metadata: { name: appName, namespace: ns, labels },
+                spec: {
+                    // No replicas field: the HorizontalPodAutoscaler owns the count, and re-applying must not reset it.
+                    selector: { matchLabels: selector },
+                    revisionHistoryLimit: 10,
+                    progressDeadlineSeconds,
+                    minReadySeconds: 5,
+                    strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+                    template: {
+                        metadata: { labels },
+                        spec: {
+                            serviceAccountName: serviceAccount.metadata.name,
+                            automountServiceAccountToken: false,
+                            terminationGracePeriodSeconds: preStopPauseSeconds + 30,
+                            securityContext: {
+                                runAsNonRoot: true,
+                                runAsUser: appUserId,
+                                runAsGroup: appUserId,
+                                seccompProfile: { type: "RuntimeDefault" },
+                            },
+                            topologySpreadConstraints: [
+                                {
+                                    maxSkew: 1,
+                                    topologyKey: "topology.kubernetes.io/zone",
+                                    whenUnsatisfiable: "ScheduleAnyway",
+                                    labelSelector: { matchLabels: selector },
+                                    matchLabelKeys: ["pod-template-hash"],
+                                },
+                                {
+                                    maxSkew: 1,
+                                    topologyKey: "kubernetes.io/hostname",
+                                    whenUnsatisfiable: "ScheduleAnyway",
+                                    labelSelector: { matchLabels: selector },
+                                    matchLabelKeys: ["pod-template-hash"],
+                                },
+                            ],
+                            containers: [
+                                {
+                                    name: "app",
+                                    image: args.image,
+                                    imagePullPolicy: "IfNotPresent",
+                                    ports: [{ name: "http", containerPort: appPort, protocol: "TCP" }],
+                                    env: [
+                                        { name: "PORT", value: String(appPort) },
+                                        { name: "REDIS_HOST", value: args.redis.host },
+                                        { name: "REDIS_PORT", value: String(args.redis.port) },
+                                        // The chart's requirepass applies to Redis's default user.
+                                        { name: "REDIS_USERNAME", value: "default" },
+                                        {
+                                            name: "REDIS_PASSWORD",
+                                            valueFrom: { secretKeyRef: { name: redisSecret.metadata.name, key: "password" } },
+                                        },
+                                    ],
+                                    startupProbe: { ...httpGet("/healthz"), periodSeconds: 2, failureThreshold: 30, timeoutSeconds: 2 },
+                                    readinessProbe: { ...httpGet("/readyz"), periodSeconds: 5, failureThreshold: 2, timeoutSeconds: 2 },
+                                    livenessProbe: { ...httpGet("/healthz"), periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 2 },
+                                    resources: {
+                                        requests: { cpu: args.resources.cpuRequest, memory: args.resources.memoryRequest },
+                                        limits: { cpu: args.resources.cpuLimit, memory: args.resources.memoryLimit },
+                                    },
+                                    securityContext: {
+                                        allowPrivilegeEscalation: false,
+                                        readOnlyRootFilesystem: true,
+                                        runAsNonRoot: true,
+                                        privileged: false,
+                                        capabilities: { drop: ["ALL"] },
+                                        seccompProfile: { type: "RuntimeDefault" },
+                                    },
+                                    // Keep serving while endpoints and the load balancer stop sending new connections.
+                                    lifecycle: { preStop: { sleep: { seconds: preStopPauseSeconds } } },
+                                    volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+                                },
+                            ],
+                            volumes: [{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }],
+                        },
+                    },
+                },
+            },
+            // Past the progress deadline the rollout is failed; the await gives up shortly after, failing `pulumi up`.
+            { parent, customTimeouts: { create: "6m", update: "6m" } },
+        );
+
+        new k8s.policy.v1.PodDisruptionBudget(
+            name,
+            { metadata: { name: appName, namespace: ns, labels }, spec: { maxUnavailable: 1, selector: { matchLabels: selector } } },
+            { parent },
+        );
+
+        new k8s.autoscaling.v2.HorizontalPodAutoscaler(
+            name,
+            {
+                metadata: { name: appName, namespace: ns, labels },
+                spec: {
+                    scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: deployment.metadata.name },
+                    minReplicas: args.minReplicas,
+                    maxReplicas: args.maxReplicas,
+                    metrics: [
+                        { type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: args.cpuTargetUtilization } } },
+                    ],
+                    behavior: { scaleDown: { stabilizationWindowSeconds: 300 } },
+                },
+            },
+            { parent },
+        );
+
+        this.networkPolicies(name, ns, labels, selector, args.redis.namespace);
+
+        const tls = args.loadBalancer.certificateArn !== undefined;
+        this.service = new k8s.core.v1.Service(
+            name,
+            {
+                metadata: {
+                    name: appName,
+                    namespace: ns,
+                    labels,
+                    annotations: {
+                        ...loadBalancerAnnotations(args.loadBalancer),
+                        // A local cluster may have no load balancer implementation; do not wait for an address there.
+                        ...(args.loadBalancer.kind === "local" ? { "pulumi.com/skipAwait": "true" } : {}),
+                    },
+                },
+                spec: {
+                    type: "LoadBalancer",
+                    selector,
+                    loadBalancerSourceRanges: args.loadBalancer.sourceRanges,
+                    ports: [
+                        { name: "http", port: 80, targetPort: "http", protocol: "TCP" },
+                        ...(tls ? [{ name: "https", port: 443, targetPort: "http", protocol: "TCP" }] : []),
+                    ],
+                },
+            },
+            { parent, dependsOn: [deployment] },
+        );
+
+        this.loadBalancerHostname = this.service.status.apply((status) => {
+            const ingress = status?.loadBalancer?.ingress?.[0];
+            return ingress?.hostname ?? ingress?.ip ?? "";
+        });
+        this.registerOutputs({ loadBalancerHostname: this.loadBalancerHostname });
+    }
+
+    private networkPolicies(
+        name: string,
+        namespace: pulumi.Output<string>,
+        labels: Record<string, string>,
+        selector: Record<string, string>,
+        redisNamespace: string,
+    ): void {
+        const metadata = (policyName: string) => ({ name: policyName, namespace, labels });
+        new k8s.networking.v1.NetworkPolicy(
+            `${name}-default-deny`,
+            { metadata: metadata("default-deny"), spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } },
+            { parent: this },
+        );
+        new k8s.networking.v1.NetworkPolicy(
+            `${name}-allow`,
+            {
+                metadata: metadata(`${appName}-allow`),
+                spec: {
+                    podSelector: { matchLabels: selector },
+                    policyTypes: ["Ingress", "Egress"],
+                    // From anywhere (the load balancer, the metrics scraper) to the app port only.
+                    ingress: [{ ports: [{ protocol: "TCP", port: appPort }] }],
+                    egress: [
+                        {
+                            to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": redisNamespace } } }],
+                            ports: [{ protocol: "TCP", port: 6379 }],
+                        },
+                        {
+                            to: [
+                                {
+                                    namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
+                                    podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+                                },
+                            ],
+                            ports: [
+                                { protocol: "UDP", port: 53 },
+                                { protocol: "TCP", port: 53 },
+                            ],
+                        },
+                    ],
+                },
+            },
+            { parent: this },
+        );
+    }
+}
