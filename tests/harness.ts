@@ -13,6 +13,8 @@ export const testAccountId = "123456789012";
 /** The session the mocked credentials belong to, and the role behind it. */
 export const testDeployerSessionArn = `arn:aws:sts::${testAccountId}:assumed-role/ci-deployer/github-actions`;
 export const testDeployerRoleArn = `arn:aws:iam::${testAccountId}:role/ci-deployer`;
+/** What the mocked random provider "generates" for the Redis password. */
+export const testGeneratedPassword = "generated-redis-password-0123456789";
 
 export interface RegisteredResource {
     type: string;
@@ -130,6 +132,8 @@ function mockState(type: string, name: string, inputs: Record<string, any>): { i
             return { id: `lt-${name}`, state: { ...inputs, latestVersion: 1 } };
         case "awsx:ecr:Image":
             return { id: "", state: { imageUri: `${inputs.repositoryUrl}@sha256:${"a".repeat(64)}` } };
+        case "random:index/randomPassword:RandomPassword":
+            return { id: name, state: { ...inputs, result: testGeneratedPassword } };
         case "kubernetes:core/v1:Service":
             return {
                 id: `${inputs.metadata?.namespace ?? "default"}/${inputs.metadata?.name ?? name}`,

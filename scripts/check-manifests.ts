@@ -1,0 +1,56 @@
+// Renders a stack's Kubernetes objects (through the mock harness: no cluster or cloud needed) to YAML files,
+// then validates them against the pinned Kubernetes schema and best-practice checks.
+//   npm run check:manifests -- --stack dev [--out manifests-out]
+import * as fs from "fs";
+import * as path from "path";
+import { stringify } from "yaml";
+import { runProgram, StackName, stackNames } from "../tests/harness";
+import { bestPracticeFindings } from "./manifests/best-practices";
+import { kubernetesObjects } from "./manifests/render";
+import { schemaKubernetesVersion, validateObjects } from "./manifests/schema";
+
+function argument(flag: string): string | undefined {
+    const index = process.argv.indexOf(flag);
+    return index >= 0 ? process.argv[index + 1] : undefined;
+}
+
+async function main(): Promise<number> {
+    const stack = argument("--stack");
+    if (!stack || !(stackNames as readonly string[]).includes(stack)) {
+        console.error(`usage: npm run check:manifests -- --stack <${stackNames.join("|")}> [--out <folder>]`);
+        return 2;
+    }
+    const outRoot = path.resolve(argument("--out") ?? "manifests-out");
+    const outDir = path.join(outRoot, stack);
+    fs.rmSync(outDir, { recursive: true, force: true });
+    fs.mkdirSync(outDir, { recursive: true });
+
+    const run = await runProgram(stack as StackName);
+    const rendered = kubernetesObjects(run);
+    for (const [index, { object }] of rendered.entries()) {
+        const file = `${String(index).padStart(2, "0")}-${object.kind.toLowerCase()}-${object.metadata?.namespace ?? "cluster"}-${object.metadata?.name}.yaml`;
+        fs.writeFileSync(path.join(outDir, file), stringify(object));
+    }
+
+    const partial = new Set(rendered.filter((r) => r.partial).map((r) => r.object));
+    const schemaProblems = await validateObjects(rendered.map((r) => r.object), { partial: (object) => partial.has(object) });
+    const findings = bestPracticeFindings(rendered.filter((r) => !r.partial).map((r) => r.object));
+
+    for (const problem of schemaProblems) console.error(`schema: ${problem.object}: ${problem.message}`);
+    for (const finding of findings) console.error(`${finding.check}: ${finding.object}: ${finding.message}`);
+    const failed = schemaProblems.length + findings.length;
+    console.log(
+        `${stack}: ${rendered.length} objects written to ${path.relative(process.cwd(), outDir) || "."}; ` +
+            `schema (Kubernetes ${schemaKubernetesVersion}, unknown fields rejected) and best-practice checks: ` +
+            `${rendered.length - new Set([...schemaProblems.map((p) => p.object), ...findings.map((f) => f.object)]).size} passed, ${failed} failed`,
+    );
+    return failed === 0 ? 0 : 1;
+}
+
+main().then(
+    (code) => process.exit(code),
+    (error) => {
+        console.error(error instanceof Error ? error.stack : error);
+        process.exit(1);
+    },
+);

@@ -1,0 +1,185 @@
+import { strict as assert } from "assert";
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { bestPracticeFindings } from "../scripts/manifests/best-practices";
+import { kubernetesObjects } from "../scripts/manifests/render";
+import { KubernetesObject, validateObjects } from "../scripts/manifests/schema";
+import { repositoryRoot, runProgram } from "./harness";
+
+type AnyRecord = Record<string, any>;
+const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value));
+
+function goodDeployment(): KubernetesObject {
+    return {
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: { name: "web", namespace: "shop" },
+        spec: {
+            selector: { matchLabels: { app: "web" } },
+            strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+            template: {
+                metadata: { labels: { app: "web" } },
+                spec: {
+                    automountServiceAccountToken: false,
+                    securityContext: { runAsNonRoot: true, runAsUser: 10001, seccompProfile: { type: "RuntimeDefault" } },
+                    topologySpreadConstraints: [
+                        { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: { app: "web" } } },
+                        { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: { app: "web" } } },
+                    ],
+                    containers: [
+                        {
+                            name: "web",
+                            image: "registry.example.com/web:1.2.3",
+                            ports: [{ name: "http", containerPort: 8080 }],
+                            readinessProbe: { httpGet: { path: "/readyz", port: "http" } },
+                            livenessProbe: { httpGet: { path: "/healthz", port: "http" } },
+                            resources: { requests: { cpu: "100m", memory: "64Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
+                            securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+                        },
+                    ],
+                },
+            },
+        },
+    };
+}
+
+function goodSet(): KubernetesObject[] {
+    return [
+        goodDeployment(),
+        { apiVersion: "v1", kind: "Namespace", metadata: { name: "shop", labels: { "pod-security.kubernetes.io/enforce": "restricted" } } },
+        { apiVersion: "policy/v1", kind: "PodDisruptionBudget", metadata: { name: "web", namespace: "shop" }, spec: { maxUnavailable: 1, selector: { matchLabels: { app: "web" } } } },
+        {
+            apiVersion: "autoscaling/v2",
+            kind: "HorizontalPodAutoscaler",
+            metadata: { name: "web", namespace: "shop" },
+            spec: { scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "web" }, minReplicas: 2, maxReplicas: 4 },
+        },
+        { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: "deny", namespace: "shop" }, spec: { podSelector: {}, policyTypes: ["Ingress"] } },
+        { apiVersion: "v1", kind: "Service", metadata: { name: "web", namespace: "shop" }, spec: { selector: { app: "web" }, ports: [{ port: 80, targetPort: "http" }] } },
+    ];
+}
+
+function checksFor(mutate: (objects: KubernetesObject[]) => void): string[] {
+    const objects = goodSet();
+    mutate(objects);
+    return bestPracticeFindings(objects).map((f) => f.check);
+}
+
+const container = (objects: KubernetesObject[]): AnyRecord => (objects[0].spec as AnyRecord).template.spec.containers[0];
+
+describe("manifest checks", () => {
+    describe("schema validation", () => {
+        it("accepts a valid object", async () => {
+            assert.deepEqual(await validateObjects(goodSet()), []);
+        });
+
+        const broken: [string, (d: AnyRecord) => void, RegExp][] = [
+            ["an unknown field", (d) => (container([d as KubernetesObject]).imagePolicy = "Always"), /unknown field "imagePolicy"/],
+            ["a misspelt nested field", (d) => (d.spec.template.spec.securityContext.runAsNonroot = true), /securityContext\/runAsNonroot: unknown field/],
+            ["a wrong type", (d) => (container([d as KubernetesObject]).ports[0].containerPort = "8080"), /containerPort must be integer/],
+            ["a missing required field", (d) => delete d.spec.selector, /must have required property selector/],
+            ["an object where a list belongs", (d) => (container([d as KubernetesObject]).env = { A: "1" }), /must be array|array where|an object/],
+        ];
+        for (const [name, breakIt, message] of broken) {
+            it(`rejects ${name}`, async () => {
+                const deployment = clone(goodDeployment()) as AnyRecord;
+                breakIt(deployment);
+                const problems = await validateObjects([deployment as KubernetesObject]);
+                assert.ok(problems.some((p) => message.test(p.message)), JSON.stringify(problems));
+                assert.equal(problems[0].object, "Deployment shop/web");
+            });
+        }
+
+        it("rejects an API version Kubernetes 1.34 no longer serves", async () => {
+            const problems = await validateObjects([{ apiVersion: "extensions/v1beta1", kind: "Ingress", metadata: { name: "old" } }]);
+            assert.match(problems[0].message, /extensions\/v1beta1 is not a stable API version served by Kubernetes 1\.34/);
+        });
+
+        it("rejects a kind the pinned Kubernetes version does not have", async () => {
+            const problems = await validateObjects([{ apiVersion: "apps/v1", kind: "Rollout", metadata: { name: "canary" } }]);
+            assert.match(problems[0].message, /apps\/v1 Rollout is not in the Kubernetes 1\.34 schema/);
+        });
+
+        it("checks only field names of a patch", async () => {
+            const patch: KubernetesObject = { apiVersion: "storage.k8s.io/v1", kind: "StorageClass", metadata: { name: "gp2", annotations: { a: "b" } } };
+            assert.deepEqual(await validateObjects([patch], { partial: () => true }), []);
+            assert.ok((await validateObjects([patch])).length > 0, "a full StorageClass needs a provisioner");
+        });
+    });
+
+    describe("best practices", () => {
+        it("finds nothing wrong with a good set", () => {
+            assert.deepEqual(bestPracticeFindings(goodSet()), []);
+        });
+
+        const cases: [string, (objects: KubernetesObject[]) => void][] = [
+            ["container-resources", (o) => delete container(o).resources.limits.memory],
+            ["container-image-tag", (o) => (container(o).image = "registry.example.com/web:latest")],
+            ["container-image-tag", (o) => (container(o).image = "registry.example.com/web")],
+            ["container-readiness-probe", (o) => delete container(o).readinessProbe],
+            ["container-liveness-probe", (o) => delete container(o).livenessProbe],
+            ["container-probes-identical", (o) => (container(o).livenessProbe = clone(container(o).readinessProbe))],
+            ["container-security-context", (o) => (container(o).securityContext.readOnlyRootFilesystem = false)],
+            ["container-security-context", (o) => (container(o).securityContext.privileged = true)],
+            ["container-security-context-user", (o) => ((o[0].spec as AnyRecord).template.spec.securityContext.runAsUser = 1000)],
+            ["container-seccomp", (o) => delete (o[0].spec as AnyRecord).template.spec.securityContext.seccompProfile],
+            ["pod-service-account-token", (o) => delete (o[0].spec as AnyRecord).template.spec.automountServiceAccountToken],
+            ["deployment-pod-disruption-budget", (o) => o.splice(2, 1)],
+            ["deployment-replicas-with-hpa", (o) => ((o[0].spec as AnyRecord).replicas = 2)],
+            ["deployment-spread", (o) => delete (o[0].spec as AnyRecord).template.spec.topologySpreadConstraints],
+            ["deployment-rollout", (o) => ((o[0].spec as AnyRecord).strategy.rollingUpdate.maxUnavailable = 1)],
+            ["pod-network-policy", (o) => o.splice(4, 1)],
+            ["service-targets-pod", (o) => ((o[5].spec as AnyRecord).selector = { app: "other" })],
+            ["service-target-port", (o) => ((o[5].spec as AnyRecord).ports[0].targetPort = "web")],
+            ["hpa-has-target", (o) => ((o[3].spec as AnyRecord).scaleTargetRef.name = "gone")],
+            ["namespace-pod-security", (o) => delete (o[1].metadata as AnyRecord).labels],
+        ];
+        for (const [check, mutate] of cases) {
+            it(`flags ${check}`, () => assert.ok(checksFor(mutate).includes(check), `${check} not flagged`));
+        }
+    });
+
+    describe("the program's stacks", () => {
+        it("have no best-practice findings", async () => {
+            for (const stack of ["dev", "prod", "local"] as const) {
+                const objects = kubernetesObjects(await runProgram(stack)).filter((r) => !r.partial).map((r) => r.object);
+                assert.deepEqual(bestPracticeFindings(objects), [], stack);
+            }
+        });
+
+        it("never write a secret value into a rendered manifest", async () => {
+            const secrets = kubernetesObjects(await runProgram("dev")).filter((r) => r.object.kind === "Secret");
+            assert.ok(secrets.length >= 2);
+            for (const { object } of secrets) {
+                assert.ok(Object.values(object.stringData as Record<string, string>).every((value) => value === "<redacted>"));
+            }
+        });
+    });
+
+    describe("npm run check:manifests", () => {
+        it("writes YAML to the folder given and exits zero for a good stack", () => {
+            const out = fs.mkdtempSync(path.join(os.tmpdir(), "manifests-"));
+            const output = execFileSync("npx", ["ts-node", "--transpile-only", "scripts/check-manifests.ts", "--stack", "local", "--out", out], {
+                cwd: repositoryRoot,
+                encoding: "utf8",
+            });
+            assert.match(output, /local: \d+ objects written .* 0 failed/);
+            const files = fs.readdirSync(path.join(out, "local"));
+            assert.ok(files.some((f) => f.includes("deployment-eks-app-eks-app")), files.join(", "));
+        });
+
+        it("exits 2 with usage when the stack is missing or unknown", () => {
+            for (const args of [[], ["--stack", "staging"]]) {
+                try {
+                    execFileSync("npx", ["ts-node", "--transpile-only", "scripts/check-manifests.ts", ...args], { cwd: repositoryRoot, encoding: "utf8", stdio: "pipe" });
+                    assert.fail("accepted a bad stack");
+                } catch (error) {
+                    assert.equal((error as { status: number }).status, 2);
+                    assert.match(String((error as { stderr: string }).stderr), /usage: npm run check:manifests -- --stack <dev\|prod\|local>/);
+                }
+            }
+        });
+    });
+});
