@@ -1,0 +1,168 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { rawRequest, startTestApp, type TestApp } from "./support/app";
+import { RedisServer } from "./support/redis-server";
+
+const JSON_TYPE = { "Content-Type": "application/json" };
+
+describe("the link API", () => {
+  let redis: RedisServer;
+  let app: TestApp;
+
+  before(async () => {
+    redis = await RedisServer.start();
+    app = await startTestApp(redis);
+  });
+
+  after(async () => {
+    await app?.stop();
+    await redis?.destroy();
+  });
+
+  async function shorten(url: string): Promise<{ code: string; shortUrl: string }> {
+    const response = await fetch(`${app.baseUrl}/api/links`, { method: "POST", headers: JSON_TYPE, body: JSON.stringify({ url }) });
+    assert.equal(response.status, 201);
+    return (await response.json()) as { code: string; shortUrl: string };
+  }
+
+  it("creates a link, redirects to it and counts every visit", async () => {
+    const before = Date.now();
+    const { code, shortUrl } = await shorten("https://example.com/docs?page=2");
+    assert.match(code, /^[0-9A-Za-z]{8}$/);
+    assert.equal(shortUrl, `${app.baseUrl}/${code}`);
+
+    for (let visit = 0; visit < 3; visit++) {
+      const redirect = await fetch(`${app.baseUrl}/${code}`, { redirect: "manual" });
+      assert.equal(redirect.status, 302);
+      assert.equal(redirect.headers.get("location"), "https://example.com/docs?page=2");
+      assert.equal(redirect.headers.get("cache-control"), "no-store");
+    }
+
+    const stats = await fetch(`${app.baseUrl}/api/links/${code}`);
+    assert.equal(stats.status, 200);
+    const body = (await stats.json()) as { code: string; url: string; visits: unknown; createdAt: string };
+    assert.deepEqual({ code: body.code, url: body.url, visits: body.visits }, { code, url: "https://example.com/docs?page=2", visits: 3 });
+    assert.equal(new Date(body.createdAt).toISOString(), body.createdAt, "createdAt is ISO-8601");
+    assert.ok(Date.parse(body.createdAt) >= before - 1000 && Date.parse(body.createdAt) <= Date.now());
+  });
+
+  it("gives every link its own code", async () => {
+    const codes = new Set<string>();
+    for (let i = 0; i < 20; i++) codes.add((await shorten(`https://example.com/${i}`)).code);
+    assert.equal(codes.size, 20);
+  });
+
+  it("stores the URL normalised, so the redirect's Location header is always valid", async () => {
+    const { code } = await shorten("HTTPS://Example.COM/caf\u00e9 menu?q=a b");
+    const redirect = await fetch(`${app.baseUrl}/${code}`, { redirect: "manual" });
+    assert.equal(redirect.headers.get("location"), "https://example.com/caf%C3%A9%20menu?q=a%20b");
+  });
+
+  it("builds shortUrl from the Host header and X-Forwarded-Proto", async () => {
+    const response = await rawRequest(app.baseUrl, {
+      method: "POST",
+      path: "/api/links",
+      headers: { ...JSON_TYPE, Host: "sho.rt", "X-Forwarded-Proto": "https" },
+      body: JSON.stringify({ url: "https://example.com/" }),
+    });
+    assert.equal(response.status, 201);
+    const { code, shortUrl } = JSON.parse(response.body) as { code: string; shortUrl: string };
+    assert.equal(shortUrl, `https://sho.rt/${code}`);
+  });
+
+  describe("refuses bad input with a JSON error and writes nothing", () => {
+    const tooLongUrl = `https://example.com/${"a".repeat(2048 - "https://example.com/".length + 1)}`;
+    const cases: { name: string; status: number; error: RegExp; headers?: Record<string, string>; body?: string | string[] }[] = [
+      { name: "a string that is not a URL", status: 400, error: /valid absolute URL/, body: JSON.stringify({ url: "not a url" }) },
+      { name: "a relative URL", status: 400, error: /valid absolute URL/, body: JSON.stringify({ url: "/just/a/path" }) },
+      { name: "a javascript: URL", status: 400, error: /http or https/, body: JSON.stringify({ url: "javascript:alert(1)" }) },
+      { name: "an ftp: URL", status: 400, error: /http or https/, body: JSON.stringify({ url: "ftp://example.com/file" }) },
+      { name: "a URL over 2048 characters", status: 400, error: /at most 2048/, body: JSON.stringify({ url: tooLongUrl }) },
+      { name: "a body without url", status: 400, error: /string "url"/, body: JSON.stringify({ link: "https://example.com/" }) },
+      { name: "a url that is not a string", status: 400, error: /string "url"/, body: JSON.stringify({ url: 42 }) },
+      { name: "a JSON array", status: 400, error: /string "url"/, body: JSON.stringify(["https://example.com/"]) },
+      { name: "malformed JSON", status: 400, error: /not valid JSON/, body: '{"url": "https://example.com/"' },
+      { name: "a body over 8 KiB", status: 413, error: /at most 8192 bytes/, body: JSON.stringify({ url: "https://example.com/", pad: "x".repeat(9000) }) },
+      { name: "a chunked body over 8 KiB", status: 413, error: /at most 8192 bytes/, body: ['{"url":"https://example.com/","pad":"', "x".repeat(6000), "x".repeat(6000), '"}'] },
+      { name: "a text/plain body", status: 415, error: /application\/json/, headers: { "Content-Type": "text/plain" }, body: JSON.stringify({ url: "https://example.com/" }) },
+      { name: "a body without a content type", status: 415, error: /application\/json/, headers: {}, body: JSON.stringify({ url: "https://example.com/" }) },
+      { name: "a Host header that is not a host", status: 400, error: /Host header/, headers: { ...JSON_TYPE, Host: "evil.example/<script>" }, body: JSON.stringify({ url: "https://example.com/" }) },
+    ];
+
+    for (const testCase of cases) {
+      it(`answers ${testCase.status} to ${testCase.name}`, async () => {
+        const keysBefore = await redis.keyCount();
+        const response = await rawRequest(app.baseUrl, { method: "POST", path: "/api/links", headers: testCase.headers ?? JSON_TYPE, body: testCase.body });
+        assert.equal(response.status, testCase.status);
+        assert.match(String(response.headers["content-type"]), /^application\/json/);
+        assert.match((JSON.parse(response.body) as { error: string }).error, testCase.error);
+        assert.equal(await redis.keyCount(), keysBefore);
+      });
+    }
+
+    for (const path of ["/ZZZZZZZZ", "/api/links/ZZZZZZZZ", "/not-a-code!", "/api/links/short", "/api/links/%2e%2e", "/ZZZZZZZZZ", "/a/b"]) {
+      it(`answers 404 to GET ${path}`, async () => {
+        const keysBefore = await redis.keyCount();
+        const response = await fetch(`${app.baseUrl}${path}`, { redirect: "manual" });
+        assert.equal(response.status, 404);
+        assert.equal(typeof ((await response.json()) as { error: unknown }).error, "string");
+        assert.equal(await redis.keyCount(), keysBefore);
+      });
+    }
+
+    it("answers 405 with Allow to a method a path does not take", async () => {
+      const response = await fetch(`${app.baseUrl}/api/links`, { method: "DELETE" });
+      assert.equal(response.status, 405);
+      assert.equal(response.headers.get("allow"), "POST");
+    });
+  });
+
+  it("reports live and ready while Redis answers", async () => {
+    assert.equal((await fetch(`${app.baseUrl}/healthz`)).status, 200);
+    assert.equal((await fetch(`${app.baseUrl}/readyz`)).status, 200);
+  });
+
+  it("serves the page with a strict Content-Security-Policy and its script as a separate file", async () => {
+    const page = await fetch(`${app.baseUrl}/`);
+    assert.equal(page.status, 200);
+    assert.match(String(page.headers.get("content-type")), /^text\/html/);
+    const html = await page.text();
+    assert.match(html, /<script src="\/app.js" defer><\/script>/);
+    assert.doesNotMatch(html, /<script>|<style>|\son\w+=/, "no inline script, style or event handler");
+    const policy = String(page.headers.get("content-security-policy"));
+    assert.match(policy, /default-src 'none'/);
+    assert.match(policy, /script-src 'self'/);
+    assert.doesNotMatch(policy, /unsafe-inline|unsafe-eval/);
+    assert.equal(page.headers.get("x-content-type-options"), "nosniff");
+    assert.equal(page.headers.get("x-frame-options"), "DENY");
+
+    const script = await fetch(`${app.baseUrl}/app.js`);
+    assert.equal(script.status, 200);
+    assert.match(String(script.headers.get("content-type")), /^text\/javascript/);
+  });
+
+  it("exposes Prometheus metrics labelled by route template, not by raw path", async () => {
+    const { code } = await shorten("https://example.com/metrics-test");
+    await fetch(`${app.baseUrl}/${code}`, { redirect: "manual" });
+    await fetch(`${app.baseUrl}/api/links/${code}`);
+
+    const response = await fetch(`${app.baseUrl}/metrics`);
+    assert.equal(response.status, 200);
+    assert.match(String(response.headers.get("content-type")), /^text\/plain/);
+    const text = await response.text();
+    assert.match(text, /^http_requests_total\{method="POST",route="\/api\/links",status="201"\} \d+$/m);
+    assert.match(text, /^http_requests_total\{method="GET",route="\/:code",status="302"\} \d+$/m);
+    assert.match(text, /^http_requests_total\{method="GET",route="\/api\/links\/:code",status="200"\} \d+$/m);
+    assert.match(text, /^http_request_duration_seconds_bucket\{le="0.005",method="GET",route="\/:code",status="302"\} \d+$/m);
+    assert.match(text, /^redis_errors_total\{operation="create"\} 0$/m);
+    assert.match(text, /^process_cpu_user_seconds_total \d/m);
+    assert.ok(!text.includes(code), "no series is labelled with a link's code");
+  });
+
+  it("logs one JSON object per request", async () => {
+    await fetch(`${app.baseUrl}/healthz`);
+    const entries = app.logLines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.ok(app.logLines.every((line) => line.endsWith("\n") && !line.slice(0, -1).includes("\n")));
+    assert.ok(entries.some((entry) => entry.message === "request" && entry.route === "/healthz" && entry.status === 200 && typeof entry.durationMs === "number"));
+  });
+});

@@ -1,0 +1,115 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { startTestApp, waitForReady, type TestApp } from "./support/app";
+import { RedisServer } from "./support/redis-server";
+
+const JSON_TYPE = { "Content-Type": "application/json" };
+
+describe("when Redis restarts, fails or hangs", () => {
+  let redis: RedisServer;
+  let app: TestApp;
+
+  before(async () => {
+    redis = await RedisServer.start();
+    app = await startTestApp(redis);
+  });
+
+  after(async () => {
+    await app?.stop();
+    await redis?.destroy();
+  });
+
+  async function shorten(url: string): Promise<string> {
+    const response = await fetch(`${app.baseUrl}/api/links`, { method: "POST", headers: JSON_TYPE, body: JSON.stringify({ url }) });
+    assert.equal(response.status, 201);
+    return ((await response.json()) as { code: string }).code;
+  }
+
+  async function visits(code: string): Promise<number> {
+    const response = await fetch(`${app.baseUrl}/api/links/${code}`);
+    assert.equal(response.status, 200);
+    return ((await response.json()) as { visits: number }).visits;
+  }
+
+  async function visit(code: string): Promise<void> {
+    assert.equal((await fetch(`${app.baseUrl}/${code}`, { redirect: "manual" })).status, 302);
+  }
+
+  /** The status and how long the app took to answer. */
+  async function timed(path: string, init?: RequestInit): Promise<{ status: number; ms: number; body: string }> {
+    const started = performance.now();
+    const response = await fetch(`${app.baseUrl}${path}`, { redirect: "manual", ...init });
+    const body = await response.text();
+    return { status: response.status, ms: performance.now() - started, body };
+  }
+
+  it("keeps every link and visit count across a Redis restart (append-only file)", async () => {
+    const expected = new Map<string, number>();
+    for (let i = 0; i < 25; i++) {
+      const code = await shorten(`https://example.com/restart/${i}`);
+      for (let v = 0; v < i % 4; v++) await visit(code);
+      expected.set(code, i % 4);
+    }
+
+    await redis.stop();
+    await redis.resume();
+    await waitForReady(app.baseUrl, 15_000);
+
+    for (const [code, count] of expected) {
+      const response = await fetch(`${app.baseUrl}/api/links/${code}`);
+      assert.equal(response.status, 200, `link ${code} survived the restart`);
+      const link = (await response.json()) as { url: string; visits: number };
+      assert.equal(link.visits, count, `visit count of ${code}`);
+    }
+  });
+
+  it("answers 503 fast while Redis is down, stays live, and recovers on its own when it returns", async () => {
+    const code = await shorten("https://example.com/outage");
+    await visit(code);
+
+    await redis.stop();
+
+    const checks = [
+      await timed("/readyz"),
+      await timed("/api/links", { method: "POST", headers: JSON_TYPE, body: JSON.stringify({ url: "https://example.com/during-outage" }) }),
+      await timed(`/${code}`),
+      await timed(`/api/links/${code}`),
+    ];
+    for (const check of checks) {
+      assert.equal(check.status, 503);
+      assert.ok(check.ms < 1000, `answered in ${check.ms.toFixed(0)} ms`);
+      assert.equal(typeof (JSON.parse(check.body) as { error: unknown }).error, "string");
+    }
+    assert.equal((await timed("/healthz")).status, 200, "liveness does not depend on Redis");
+    // A code outside the alphabet is refused before Redis is asked, so it is a 404, not a 503.
+    assert.equal((await timed("/not-a-code!")).status, 404);
+
+    const metrics = await (await fetch(`${app.baseUrl}/metrics`)).text();
+    const createErrors = Number(/^redis_errors_total\{operation="create"\} (\d+)$/m.exec(metrics)?.[1]);
+    assert.ok(createErrors >= 1, "the failed create was counted");
+
+    await redis.resume();
+    const recoveredAfterMs = await waitForReady(app.baseUrl, 15_000);
+    assert.ok(recoveredAfterMs < 15_000);
+
+    assert.equal(await visits(code), 1, "the data is intact");
+    await visit(code);
+    assert.equal(await visits(code), 2, "writes work again");
+    await shorten("https://example.com/after-outage");
+  });
+
+  it("answers 503 within the command timeout while Redis hangs, and recovers when it answers again", async () => {
+    const code = await shorten("https://example.com/hang");
+    redis.pause();
+    try {
+      const lookup = await timed(`/api/links/${code}`);
+      assert.equal(lookup.status, 503);
+      assert.ok(lookup.ms < 2000, `answered in ${lookup.ms.toFixed(0)} ms`);
+      assert.equal((await timed("/readyz")).status, 503);
+    } finally {
+      redis.unpause();
+    }
+    await waitForReady(app.baseUrl, 15_000);
+    assert.equal(await visits(code), 0);
+  });
+});
