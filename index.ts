@@ -80,7 +80,11 @@ async function deployToAws(settings: Settings & { region: string }) {
         { cidrBlock: settings.vpcCidr, availabilityZoneCount: settings.availabilityZoneCount, natGateways: settings.natGateways },
         awsOptions,
     );
-    const registry = new Registry("app", { keepTaggedImages: settings.ecrKeepTaggedImages, forceDelete: !production }, awsOptions);
+    const registry = new Registry(
+        "app",
+        { repositoryName: settings.clusterName, keepTaggedImages: settings.ecrKeepTaggedImages, forceDelete: !production },
+        awsOptions,
+    );
     const cluster = new Cluster(
         "cluster",
         {
@@ -106,6 +110,7 @@ async function deployToAws(settings: Settings & { region: string }) {
                 diskSizeGiB: settings.nodeDiskSizeGiB,
             },
             addonVersions: settings.addonVersions,
+            iamPermissionsBoundaryArn: settings.iamPermissionsBoundaryArn,
             keyDeletionWindowDays: production ? 30 : 7,
         },
         awsOptions,

@@ -40,11 +40,19 @@ export interface ClusterArgs {
     viewerPrincipalArns: string[];
     nodes: NodeGroupSettings;
     addonVersions: Partial<Record<EksAddonName, string>>;
+    /** Set on every role this component creates, as the CI deploy role requires. */
+    iamPermissionsBoundaryArn?: string;
     /** Short key deletion window outside production, so a torn-down staging leaves nothing billed for long. */
     keyDeletionWindowDays: number;
 }
 
 const controlPlaneLogTypes = ["api", "audit", "authenticator"];
+/** The IAM path of every role the program creates; the CI deploy role may only manage roles under it. */
+export const iamRolePath = "/eks-app/";
+
+function roleLocation(args: ClusterArgs) {
+    return { path: iamRolePath, permissionsBoundary: args.iamPermissionsBoundaryArn };
+}
 
 /**
  * pulumi-eks always asks EKS to grant the cluster creator admin rights. Access here is explicit instead
@@ -97,7 +105,7 @@ export class Cluster extends pulumi.ComponentResource {
 
         const clusterRole = new aws.iam.Role(
             `${name}-cluster`,
-            { assumeRolePolicy: JSON.stringify(serviceTrust("eks.amazonaws.com")), description: `EKS control plane of ${args.clusterName}` },
+            { ...roleLocation(args), assumeRolePolicy: JSON.stringify(serviceTrust("eks.amazonaws.com")), description: `EKS control plane of ${args.clusterName}` },
             { parent },
         );
         const clusterRolePolicies = managedPolicies.cluster.map(
@@ -147,7 +155,7 @@ export class Cluster extends pulumi.ComponentResource {
 
         const nodeRole = new aws.iam.Role(
             `${name}-node`,
-            { assumeRolePolicy: JSON.stringify(serviceTrust("ec2.amazonaws.com")), description: `EKS nodes of ${args.clusterName}` },
+            { ...roleLocation(args), assumeRolePolicy: JSON.stringify(serviceTrust("ec2.amazonaws.com")), description: `EKS nodes of ${args.clusterName}` },
             { parent },
         );
         const nodeRolePolicies = managedPolicies.node.map(
@@ -300,6 +308,7 @@ export class Cluster extends pulumi.ComponentResource {
         const role = new aws.iam.Role(
             `${name}-${purpose}`,
             {
+                ...roleLocation(args),
                 assumeRolePolicy: JSON.stringify(podIdentityTrust(args.aws, args.clusterName, "kube-system", serviceAccount)),
                 description: `${purpose} addon of ${args.clusterName} (kube-system/${serviceAccount})`,
             },

@@ -2,6 +2,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
 export interface RegistryArgs {
+    /** A fixed name (eks-app-<stack>), so deploy permissions can be scoped to it. */
+    repositoryName: string;
     keepTaggedImages: number;
     /** Lets `pulumi destroy` delete a repository that still holds images; staging only. */
     forceDelete: boolean;
@@ -38,6 +40,7 @@ export class Registry extends pulumi.ComponentResource {
         const repository = new aws.ecr.Repository(
             name,
             {
+                name: args.repositoryName,
                 imageTagMutability: "IMMUTABLE",
                 imageScanningConfiguration: { scanOnPush: true },
                 encryptionConfigurations: [{ encryptionType: "KMS" }],

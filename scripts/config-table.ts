@@ -1,5 +1,8 @@
-// Prints the README's config reference from the schema and the profiles, so the two cannot drift:
-//   npx ts-node --transpile-only scripts/config-table.ts
+// The README's config reference, generated from the schema and the profiles so the two cannot drift
+// (tests/readme.test.ts fails when they do). Refresh the README with:
+//   npx ts-node --transpile-only scripts/config-table.ts --write
+import * as fs from "fs";
+import * as path from "path";
 import { environments, ProfileDefaults, profiles } from "../stacks/profiles";
 import { configKeyMeanings, configKeys } from "../stacks/settings";
 
@@ -45,6 +48,17 @@ export function configTable(): string {
     return [header, header.map(() => "---"), ...rows].map((row) => `| ${row.join(" | ")} |`).join("\n");
 }
 
+export const tableStart = "<!-- config-table:start -->";
+export const tableEnd = "<!-- config-table:end -->";
+
 if (require.main === module) {
-    console.log(configTable());
+    if (process.argv.includes("--write")) {
+        const readmePath = path.join(__dirname, "..", "README.md");
+        const readme = fs.readFileSync(readmePath, "utf8");
+        const before = readme.slice(0, readme.indexOf(tableStart) + tableStart.length);
+        const after = readme.slice(readme.indexOf(tableEnd));
+        fs.writeFileSync(readmePath, `${before}\n${configTable()}\n${after}`);
+    } else {
+        console.log(configTable());
+    }
 }

@@ -29,6 +29,7 @@ export interface Settings extends ProfileDefaults {
     domainName?: string;
     hostedZoneId?: string;
     certificateArn?: string;
+    iamPermissionsBoundaryArn?: string;
     /** True when the user set eks-app:redisPassword (a secret); otherwise the program generates one. */
     redisPasswordConfigured: boolean;
     clusterName: string;
@@ -138,6 +139,11 @@ const fields = {
     },
     domainName: { kind: "string", schema: dnsName, allowed: "a lower-case DNS name like shortener.example.com" },
     hostedZoneId: { kind: "string", schema: z.string().regex(/^Z[A-Z0-9]{1,31}$/), allowed: "a Route 53 hosted zone id like Z0123456789ABCDEFGHIJ" },
+    iamPermissionsBoundaryArn: {
+        kind: "string",
+        schema: z.string().regex(/^arn:aws(-cn|-us-gov)?:iam::\d{12}:policy\/[\w+=,.@\/-]+$/),
+        allowed: "an IAM policy ARN",
+    },
     certificateArn: {
         kind: "string",
         schema: z.string().regex(/^arn:aws(-cn|-us-gov)?:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/),
@@ -190,6 +196,7 @@ export const configKeyMeanings: Record<ConfigKey, string> = {
     domainName: "Public name of the app; with `hostedZoneId` a Route 53 CNAME is created.",
     hostedZoneId: "Route 53 hosted zone in which to create `domainName`.",
     certificateArn: "ACM certificate for `domainName`: the NLB terminates TLS on 443.",
+    iamPermissionsBoundaryArn: "Permissions boundary set on every IAM role the program creates (bootstrap's `permissionsBoundaryArn` when CI deploys).",
 };
 
 const regionPattern = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;

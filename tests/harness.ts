@@ -123,9 +123,9 @@ function mockState(type: string, name: string, inputs: Record<string, any>): { i
                 },
             };
         case "aws:ecr/repository:Repository":
-            return { id: name, state: { ...inputs, name, repositoryUrl: `${testAccountId}.dkr.ecr.eu-west-1.amazonaws.com/${name}` } };
+            return { id: name, state: { ...inputs, repositoryUrl: `${testAccountId}.dkr.ecr.eu-west-1.amazonaws.com/${inputs.name ?? name}` } };
         case "aws:iam/role:Role":
-            return { id: name, state: { ...inputs, name, arn: `arn:aws:iam::${testAccountId}:role/${name}` } };
+            return { id: name, state: { ...inputs, name, arn: `arn:aws:iam::${testAccountId}:role${inputs.path ?? "/"}${name}` } };
         case "aws:kms/key:Key":
             return { id: `key-${name}`, state: { ...inputs, arn: arn("kms", `key/${name}`), keyId: `key-${name}` } };
         case "aws:ec2/launchTemplate:LaunchTemplate":

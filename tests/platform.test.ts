@@ -87,6 +87,23 @@ describe("platform", () => {
         });
     });
 
+    describe("IAM placement", () => {
+        it("puts every role under /eks-app/, where the CI deploy role may manage them", () => {
+            for (const run of [staging, production]) {
+                const roles = run.ofType("aws:iam/role:Role");
+                assert.ok(roles.length >= 4);
+                for (const role of roles) assert.equal(role.inputs.path, "/eks-app/", role.name);
+            }
+        });
+
+        it("sets the configured permissions boundary on every role", async () => {
+            const boundary = "arn:aws:iam::123456789012:policy/eks-app-ci/eks-app-permissions-boundary";
+            const bounded = await runProgram("dev", { config: { "eks-app:iamPermissionsBoundaryArn": boundary } });
+            for (const role of bounded.ofType("aws:iam/role:Role")) assert.equal(role.inputs.permissionsBoundary, boundary, role.name);
+            for (const role of staging.ofType("aws:iam/role:Role")) assert.equal(role.inputs.permissionsBoundary, undefined, role.name);
+        });
+    });
+
     describe("registry", () => {
         it("has immutable tags, scan on push and KMS encryption", () => {
             const repository = staging.one("aws:ecr/repository:Repository").inputs;
@@ -252,8 +269,8 @@ describe("platform", () => {
         it("gives the CNI and the EBS CSI driver their own Pod Identity roles, bound to their service accounts", () => {
             const cni = addon(staging, "vpc-cni").inputs.podIdentityAssociations;
             const ebs = addon(staging, "aws-ebs-csi-driver").inputs.podIdentityAssociations;
-            assert.deepEqual(cni, [{ roleArn: `arn:aws:iam::${testAccountId}:role/cluster-vpc-cni`, serviceAccount: "aws-node" }]);
-            assert.deepEqual(ebs, [{ roleArn: `arn:aws:iam::${testAccountId}:role/cluster-ebs-csi`, serviceAccount: "ebs-csi-controller-sa" }]);
+            assert.deepEqual(cni, [{ roleArn: `arn:aws:iam::${testAccountId}:role/eks-app/cluster-vpc-cni`, serviceAccount: "aws-node" }]);
+            assert.deepEqual(ebs, [{ roleArn: `arn:aws:iam::${testAccountId}:role/eks-app/cluster-ebs-csi`, serviceAccount: "ebs-csi-controller-sa" }]);
         });
     });
 
@@ -278,7 +295,7 @@ describe("platform", () => {
                 assert.equal(run.outputs.clusterName, `eks-app-${run.stack}`);
                 assert.equal(run.outputs.vpcId, "vpc-0123456789abcdef0");
                 assert.equal(run.outputs.region, "eu-west-1");
-                assert.match(String(run.outputs.ecrRepositoryUrl), /^123456789012\.dkr\.ecr\.eu-west-1\.amazonaws\.com\//);
+                assert.equal(run.outputs.ecrRepositoryUrl, `123456789012.dkr.ecr.eu-west-1.amazonaws.com/eks-app-${run.stack}`);
                 assert.ok(run.secretOutputs.has("kubeconfig"), "kubeconfig must be secret");
                 assert.deepEqual([...run.secretOutputs].filter((key) => key !== "kubeconfig"), []);
             }

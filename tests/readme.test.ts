@@ -1,18 +1,18 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { configTable } from "../scripts/config-table";
+import { configTable, tableEnd, tableStart } from "../scripts/config-table";
 import { configKeys } from "../stacks/settings";
 import { repositoryRoot } from "./harness";
 
 const readme = fs.readFileSync(path.join(repositoryRoot, "README.md"), "utf8");
 
 describe("README", () => {
-    it("carries the config reference generated from the schema and profiles (run scripts/config-table.ts to refresh)", () => {
-        const start = readme.indexOf("<!-- config-table:start -->");
-        const end = readme.indexOf("<!-- config-table:end -->");
+    it("carries the config reference generated from the schema and profiles (scripts/config-table.ts --write refreshes it)", () => {
+        const start = readme.indexOf(tableStart);
+        const end = readme.indexOf(tableEnd);
         assert.ok(start >= 0 && end > start, "config-table markers missing");
-        assert.equal(readme.slice(start, end).replace("<!-- config-table:start -->", "").trim(), configTable());
+        assert.equal(readme.slice(start + tableStart.length, end).trim(), configTable());
     });
 
     it("documents every config key", () => {

@@ -144,11 +144,11 @@ describe("workload", () => {
         }));
 
         it("deploys by digest the tag CI pushed, or the image it built itself", async () => {
-            assert.match(appContainer(runs.dev).image, /^123456789012\.dkr\.ecr\.eu-west-1\.amazonaws\.com\/app@sha256:a{64}$/);
+            assert.match(appContainer(runs.dev).image, /^123456789012\.dkr\.ecr\.eu-west-1\.amazonaws\.com\/eks-app-dev@sha256:a{64}$/);
             assert.equal(runs.dev.one("awsx:ecr:Image").inputs.platform, "linux/amd64");
             assert.match(runs.dev.one("awsx:ecr:Image").inputs.imageTag, /^src-[0-9a-f]{16}$/);
             const fromCi = await runProgram("dev", { config: { "eks-app:imageTag": "3f9c2e1" } });
-            assert.match(appContainer(fromCi).image, /^123456789012\.dkr\.ecr\.eu-west-1\.amazonaws\.com\/app@sha256:b{64}$/);
+            assert.match(appContainer(fromCi).image, /^123456789012\.dkr\.ecr\.eu-west-1\.amazonaws\.com\/eks-app-dev@sha256:b{64}$/);
             assert.equal(fromCi.ofType("awsx:ecr:Image").length, 0, "nothing is built when CI gives a tag");
             assert.equal(fromCi.outputs.imageTag, "3f9c2e1");
             assert.equal(appContainer(runs.local).image, "eks-app:local");
