@@ -198,6 +198,8 @@ export class WebApp extends pulumi.ComponentResource {
                     namespace: ns,
                     labels,
                     annotations: {
+                        // The policy pack refuses LoadBalancer Services that do not say they mean to be public.
+                        "eks-app.io/public": "true",
                         ...loadBalancerAnnotations(args.loadBalancer),
                         // A local cluster may have no load balancer implementation; do not wait for an address there.
                         ...(args.loadBalancer.kind === "local" ? { "pulumi.com/skipAwait": "true" } : {}),

@@ -1,0 +1,17 @@
+/** What a URN (`urn:pulumi:<stack>::<project>::<parent types $ type>::<name>`) says about its resource. */
+export interface UrnParts {
+    stack: string;
+    type: string;
+    name: string;
+}
+
+export function parseUrn(urn: string): UrnParts {
+    const [head = "", , qualifiedType = "", ...nameParts] = urn.split("::");
+    return {
+        stack: head.replace(/^urn:pulumi:/, ""),
+        // The qualified type lists the parents' types first.
+        type: qualifiedType.split("$").pop() ?? "",
+        // A logical name may itself contain "::".
+        name: nameParts.join("::"),
+    };
+}
