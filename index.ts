@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { AppImage } from "./components/app-image";
-import { resolveDeployment } from "./components/aws-context";
+import { resolveCaller } from "./components/aws-context";
 import { Cluster } from "./components/cluster";
 import { DnsRecord } from "./components/dns";
 import { Network } from "./components/network";
@@ -71,7 +71,7 @@ async function deployToAws(settings: Settings & { region: string }) {
             tags: { project: settings.project, stack: settings.stack, environment: settings.environment, "managed-by": "pulumi" },
         },
     });
-    const deployment = await resolveDeployment(provider, settings.region);
+    const caller = await resolveCaller(provider, settings.region);
     const production = settings.environment === "production";
     const awsOptions = { providers: { aws: provider } };
 
@@ -88,7 +88,7 @@ async function deployToAws(settings: Settings & { region: string }) {
     const cluster = new Cluster(
         "cluster",
         {
-            aws: deployment.aws,
+            aws: caller.aws,
             clusterName: settings.clusterName,
             kubernetesVersion: settings.kubernetesVersion,
             vpcId: network.vpcId,
@@ -98,7 +98,7 @@ async function deployToAws(settings: Settings & { region: string }) {
             endpointPublicAccessCidrs: settings.clusterEndpointPublicAccessCidrs,
             logRetentionDays: settings.controlPlaneLogRetentionDays,
             deletionProtection: settings.deletionProtection,
-            deployerPrincipalArn: deployment.deployerPrincipalArn,
+            deployerPrincipalArn: caller.deployerPrincipalArn,
             adminPrincipalArns: settings.clusterAdminPrincipalArns,
             viewerPrincipalArns: settings.clusterViewerPrincipalArns,
             nodes: {
