@@ -75,7 +75,6 @@ export class Cluster extends pulumi.ComponentResource {
     constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("eks-app:platform:Cluster", name, {}, opts);
         const parent = this;
-        const { partition } = args.aws;
 
         const secretsKey = new aws.kms.Key(
             `${name}-secrets`,
@@ -103,18 +102,12 @@ export class Cluster extends pulumi.ComponentResource {
             { parent },
         );
 
-        const clusterRole = new aws.iam.Role(
+        const { role: clusterRole, attachments: clusterRolePolicies } = this.serviceRole(
             `${name}-cluster`,
-            { ...roleLocation(args), assumeRolePolicy: JSON.stringify(serviceTrust("eks.amazonaws.com")), description: `EKS control plane of ${args.clusterName}` },
-            { parent },
-        );
-        const clusterRolePolicies = managedPolicies.cluster.map(
-            (policy) =>
-                new aws.iam.RolePolicyAttachment(
-                    `${name}-cluster-${policy}`,
-                    { role: clusterRole.name, policyArn: managedPolicyArn(partition, policy) },
-                    { parent },
-                ),
+            "eks.amazonaws.com",
+            managedPolicies.cluster,
+            `EKS control plane of ${args.clusterName}`,
+            args,
         );
 
         const cluster = new eks.Cluster(
@@ -153,18 +146,12 @@ export class Cluster extends pulumi.ComponentResource {
 
         const accessGrants = this.grantAccess(name, clusterName, args);
 
-        const nodeRole = new aws.iam.Role(
+        const { role: nodeRole, attachments: nodeRolePolicies } = this.serviceRole(
             `${name}-node`,
-            { ...roleLocation(args), assumeRolePolicy: JSON.stringify(serviceTrust("ec2.amazonaws.com")), description: `EKS nodes of ${args.clusterName}` },
-            { parent },
-        );
-        const nodeRolePolicies = managedPolicies.node.map(
-            (policy) =>
-                new aws.iam.RolePolicyAttachment(
-                    `${name}-node-${policy}`,
-                    { role: nodeRole.name, policyArn: managedPolicyArn(partition, policy) },
-                    { parent },
-                ),
+            "ec2.amazonaws.com",
+            managedPolicies.node,
+            `EKS nodes of ${args.clusterName}`,
+            args,
         );
 
         const podIdentityAgent = this.addon(name, clusterName, "eks-pod-identity-agent", args, {});
@@ -296,6 +283,30 @@ export class Cluster extends pulumi.ComponentResource {
         admins.slice(1).forEach((arn, index) => grant(`${name}-admin-${index}`, arn, policy("AmazonEKSClusterAdminPolicy")));
         viewers.forEach((arn, index) => grant(`${name}-viewer-${index}`, arn, policy("AmazonEKSAdminViewPolicy")));
         return grants;
+    }
+
+    /** A role an AWS service assumes, with the AWS-managed policies it needs attached. */
+    private serviceRole(
+        logicalName: string,
+        service: string,
+        policies: readonly string[],
+        description: string,
+        args: ClusterArgs,
+    ): { role: aws.iam.Role; attachments: aws.iam.RolePolicyAttachment[] } {
+        const role = new aws.iam.Role(
+            logicalName,
+            { ...roleLocation(args), assumeRolePolicy: JSON.stringify(serviceTrust(service)), description },
+            { parent: this },
+        );
+        const attachments = policies.map(
+            (policy) =>
+                new aws.iam.RolePolicyAttachment(
+                    `${logicalName}-${policy}`,
+                    { role: role.name, policyArn: managedPolicyArn(args.aws.partition, policy) },
+                    { parent: this },
+                ),
+        );
+        return { role, attachments };
     }
 
     private podIdentityRole(
