@@ -6,11 +6,9 @@
 //   - the roles of CI itself live under another path (role/eks-app-ci/*) that the deploy role cannot touch.
 import type { AwsContext, PolicyDocument, PolicyStatement } from "../components/iam-documents";
 
-export const projectName = "eks-app";
-/** Roles and policies of the program (cluster, nodes, addons); the deploy role manages these. */
-export const programIamPath = `/${projectName}/`;
-/** Roles and policies of CI (this bootstrap); the deploy role cannot change these. */
-export const ciIamPath = `/${projectName}-ci/`;
+import { ciIamPath, programIamPath, projectName, stackResourceNamePattern } from "../stacks/naming";
+
+export { ciIamPath, programIamPath, projectName };
 export const permissionsBoundaryName = `${projectName}-permissions-boundary`;
 export const secretsKeyAlias = `alias/${projectName}-pulumi-secrets`;
 const githubOidcHost = "token.actions.githubusercontent.com";
@@ -26,8 +24,7 @@ export const permissionsBoundaryArn = (ctx: AwsContext) => iamArn(ctx, `policy${
 const programRoles = (ctx: AwsContext) => iamArn(ctx, `role${programIamPath}*`);
 const ciRoles = (ctx: AwsContext) => iamArn(ctx, `role${ciIamPath}*`);
 const regional = (ctx: AwsContext, service: string, resource: string) => `arn:${ctx.partition}:${service}:${ctx.region}:${ctx.accountId}:${resource}`;
-/** The program names its clusters <project>-<stack>. */
-const clusterNames = `${projectName}-*`;
+const clusterNames = stackResourceNamePattern;
 
 /** Subjects GitHub puts in the token: `repo:OWNER/REPO:ref:refs/heads/main`, `repo:OWNER/REPO:environment:NAME`. */
 export const githubSubjects = {

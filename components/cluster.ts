@@ -12,6 +12,7 @@ import {
     vpcCniPolicy,
 } from "./iam-documents";
 import { buildKubeconfig } from "./kubeconfig";
+import { programIamPath } from "../stacks/naming";
 import { EksAddonName } from "../stacks/settings";
 
 export interface NodeGroupSettings {
@@ -47,11 +48,9 @@ export interface ClusterArgs {
 }
 
 const controlPlaneLogTypes = ["api", "audit", "authenticator"];
-/** The IAM path of every role the program creates; the CI deploy role may only manage roles under it. */
-export const iamRolePath = "/eks-app/";
 
 function roleLocation(args: ClusterArgs) {
-    return { path: iamRolePath, permissionsBoundary: args.iamPermissionsBoundaryArn };
+    return { path: programIamPath, permissionsBoundary: args.iamPermissionsBoundaryArn };
 }
 
 /**

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { labelsFor, podSecurityLabels, selectorFor } from "./labels";
+import { publicServiceAnnotation } from "../stacks/naming";
 
 export const appName = "eks-app";
 export const appPort = 8080;
@@ -199,7 +200,7 @@ export class WebApp extends pulumi.ComponentResource {
                     labels,
                     annotations: {
                         // The policy pack refuses LoadBalancer Services that do not say they mean to be public.
-                        "eks-app.io/public": "true",
+                        [publicServiceAnnotation]: "true",
                         ...loadBalancerAnnotations(args.loadBalancer),
                         // A local cluster may have no load balancer implementation; do not wait for an address there.
                         ...(args.loadBalancer.kind === "local" ? { "pulumi.com/skipAwait": "true" } : {}),

@@ -4,7 +4,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { stringify } from "yaml";
-import { runProgram, StackName, stackNames } from "../tests/harness";
+import { runProgram, StackName, stackNames } from "../harness";
 import { bestPracticeFindings } from "./manifests/best-practices";
 import { kubernetesObjects } from "./manifests/render";
 import { schemaKubernetesVersion, validateObjects } from "./manifests/schema";

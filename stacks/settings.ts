@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { stackResourceName } from "./naming";
 import { Environment, environments, ProfileDefaults, profiles } from "./profiles";
 
 export const configNamespace = "eks-app";
@@ -309,7 +310,7 @@ export function parseSettings({ project, stack, config }: RawStackConfig): Setti
         environment,
         region: environment === "local" ? undefined : region,
         redisPasswordConfigured: "redisPassword" in given,
-        clusterName: `${project}-${stack}`,
+        clusterName: stackResourceName(stack),
     } as Settings & { redisPassword?: string };
     delete settings.redisPassword;
 

@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { ProgramRun, runProgram, testAccountId } from "./harness";
+import { ProgramRun, runProgram, testAccountId } from "../harness";
 import { FoundDocument, iamDocuments, leastPrivilegeProblems, list, Statement } from "./support/iam";
 
 /** The AWS-managed policies a role may carry here, by the role's logical name. */

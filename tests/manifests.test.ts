@@ -6,7 +6,7 @@ import * as path from "path";
 import { bestPracticeFindings } from "../scripts/manifests/best-practices";
 import { kubernetesObjects } from "../scripts/manifests/render";
 import { KubernetesObject, validateObjects } from "../scripts/manifests/schema";
-import { repositoryRoot, runProgram } from "./harness";
+import { repositoryRoot, runProgram } from "../harness";
 
 type AnyRecord = Record<string, any>;
 const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value));

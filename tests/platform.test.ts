@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import { subnetMasks } from "../components/network";
 import { eksAddonNames } from "../stacks/settings";
-import { ProgramRun, RegisteredResource, runProgram, testAccountId, testDeployerRoleArn } from "./harness";
+import { ProgramRun, RegisteredResource, runProgram, testAccountId, testDeployerRoleArn } from "../harness";
 
 const adminArn = `arn:aws:iam::${testAccountId}:role/platform-admins`;
 const viewerArn = `arn:aws:iam::${testAccountId}:role/pr-preview`;

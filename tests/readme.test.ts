@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { configTable, tableEnd, tableStart } from "../scripts/config-table";
 import { configKeys } from "../stacks/settings";
-import { repositoryRoot } from "./harness";
+import { repositoryRoot } from "../harness";
 
 const readme = fs.readFileSync(path.join(repositoryRoot, "README.md"), "utf8");
 

@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import { ConfigError, parseSettings } from "../stacks/settings";
 import { profiles } from "../stacks/profiles";
-import { ProgramError, readStackConfig, runProgram, StackName } from "./harness";
+import { ProgramError, readStackConfig, runProgram, StackName } from "../harness";
 
 function settingsFor(stack: StackName, overrides: Record<string, string> = {}, without: string[] = []) {
     const config = { ...readStackConfig(stack), ...overrides };

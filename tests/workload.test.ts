@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import { redisClaimNames } from "../components/redis";
 import { kubernetesObjects } from "../scripts/manifests/render";
 import { validateObjects } from "../scripts/manifests/schema";
-import { ProgramRun, RegisteredResource, runProgram, StackName, testGeneratedPassword } from "./harness";
+import { ProgramRun, RegisteredResource, runProgram, StackName, testGeneratedPassword } from "../harness";
 
 const certificateArn = "arn:aws:acm:eu-west-1:123456789012:certificate/01234567-89ab-cdef-0123-456789abcdef";
 

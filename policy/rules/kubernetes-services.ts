@@ -1,8 +1,6 @@
 import { stringMapAt, unknownValue, valueAt } from "../lib/properties";
 import { resourceRule } from "../lib/rule";
-
-/** The annotation that says a LoadBalancer Service is meant to be reachable from outside the cluster. */
-export const publicServiceAnnotation = "eks-app.io/public";
+import { publicServiceAnnotation } from "../../stacks/naming";
 
 export const k8sLoadBalancerOptIn = resourceRule({
     name: "k8s-load-balancer-opt-in",

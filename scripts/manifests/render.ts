@@ -1,4 +1,4 @@
-import type { ProgramRun, RegisteredResource } from "../../tests/harness";
+import type { ProgramRun, RegisteredResource } from "../../harness";
 import type { KubernetesObject } from "./schema";
 
 export interface RenderedObject {

@@ -12,7 +12,7 @@ import { kubernetesServicePolicies } from "../../policy/rules/kubernetes-service
 import { kubernetesWorkloadPolicies } from "../../policy/rules/kubernetes-workloads";
 import { nodePolicies } from "../../policy/rules/nodes";
 import { storagePolicies } from "../../policy/rules/storage";
-import { repositoryRoot } from "../harness";
+import { repositoryRoot } from "../../harness";
 import { FakeResource, violations } from "./support";
 
 const readJson = (file: string) => JSON.parse(fs.readFileSync(path.join(repositoryRoot, file), "utf8"));

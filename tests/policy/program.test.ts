@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { guardrails } from "../../policy/policies";
-import { ProgramRun, RegisteredResource, runProgram, StackName, stackNames } from "../harness";
+import { ProgramRun, RegisteredResource, runProgram, StackName, stackNames } from "../../harness";
 import { allViolations, FakeResource, urnOf } from "./support";
 
 /** A registered resource as the policy pack sees it, with the URN the engine would give it (parents' types first). */

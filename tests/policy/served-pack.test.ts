@@ -4,7 +4,7 @@ import { strict as assert } from "assert";
 import { ChildProcess, spawn } from "child_process";
 import * as path from "path";
 import { guardrails } from "../../policy/policies";
-import { repositoryRoot } from "../harness";
+import { repositoryRoot } from "../../harness";
 import { unknownDuringPreview, urnOf } from "./support";
 
 const policyDirectory = path.join(repositoryRoot, "policy");

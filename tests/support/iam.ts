@@ -1,4 +1,4 @@
-import { ProgramRun } from "../harness";
+import { ProgramRun } from "../../harness";
 
 export interface Statement {
     Sid?: string;

@@ -1,0 +1,3 @@
+export * from "./program";
+export { runPulumiProgram } from "./run";
+export type { Mocks, ProgramSpec, Run } from "./run";

@@ -1,0 +1,135 @@
+// The eks-app program (index.ts at the repository root) run with the config of a real stack file and mocked
+// AWS, Kubernetes and random providers. The project's way to see what a deploy would create, without a cloud:
+// tests, the manifest checks and the cost estimate all use it.
+import * as fs from "fs";
+import * as path from "path";
+import { parse as parseYaml } from "yaml";
+import { ProgramError, RegisteredResource, Run, runPulumiProgram } from "./run";
+
+export { ProgramError, RegisteredResource };
+
+export const repositoryRoot = path.resolve(__dirname, "..");
+export const stackNames = ["dev", "prod", "local"] as const;
+export type StackName = (typeof stackNames)[number];
+
+export const testAccountId = "123456789012";
+/** The session the mocked credentials belong to, and the role behind it. */
+export const testDeployerSessionArn = `arn:aws:sts::${testAccountId}:assumed-role/ci-deployer/github-actions`;
+export const testDeployerRoleArn = `arn:aws:iam::${testAccountId}:role/ci-deployer`;
+/** What the mocked random provider "generates" for the Redis password. */
+export const testGeneratedPassword = "generated-redis-password-0123456789";
+
+export interface ProgramRun extends Run {
+    stack: StackName;
+}
+
+export interface RunOptions {
+    /** Extra or replaced config, "namespace:key" → value as Pulumi stores it (objects as JSON). */
+    config?: Record<string, string>;
+    /** Keys to remove from the stack file's config. */
+    without?: string[];
+}
+
+/** Stack files carry no secrets; these stand in for what a user would set with --secret. */
+const testSecrets: Record<string, string> = {};
+
+export function readStackConfig(stack: StackName): Record<string, string> {
+    const file = path.join(repositoryRoot, `Pulumi.${stack}.yaml`);
+    const document = parseYaml(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> };
+    const config: Record<string, string> = {};
+    for (const [key, value] of Object.entries(document.config ?? {})) {
+        if (value !== null && typeof value === "object" && "secure" in (value as object)) {
+            const secret = testSecrets[key];
+            if (secret === undefined) throw new Error(`${file}: ${key} is a secret with no test value in harness/program.ts`);
+            config[key] = secret;
+        } else {
+            config[key] = typeof value === "string" ? value : JSON.stringify(value);
+        }
+    }
+    return config;
+}
+
+function mockState(type: string, name: string, inputs: Record<string, any>): { id: string; state: Record<string, any> } {
+    const arn = (service: string, resource: string) => `arn:aws:${service}:eu-west-1:${testAccountId}:${resource}`;
+    switch (type) {
+        case "awsx:ec2:Vpc":
+            return {
+                id: "",
+                state: {
+                    vpcId: "vpc-0123456789abcdef0",
+                    privateSubnetIds: ["subnet-private-a", "subnet-private-b", "subnet-private-c"],
+                    publicSubnetIds: ["subnet-public-a", "subnet-public-b", "subnet-public-c"],
+                },
+            };
+        case "eks:index:Cluster":
+            return {
+                id: "",
+                state: {
+                    eksCluster: {
+                        name: inputs.name,
+                        arn: arn("eks", `cluster/${inputs.name}`),
+                        endpoint: "https://0123456789ABCDEF.gr7.eu-west-1.eks.amazonaws.com",
+                        certificateAuthority: { data: "dGVzdC1jYS1kYXRh" },
+                        version: inputs.version,
+                    },
+                },
+            };
+        case "aws:ecr/repository:Repository":
+            return { id: name, state: { ...inputs, repositoryUrl: `${testAccountId}.dkr.ecr.eu-west-1.amazonaws.com/${inputs.name ?? name}` } };
+        case "aws:iam/role:Role":
+            return { id: name, state: { ...inputs, name, arn: `arn:aws:iam::${testAccountId}:role${inputs.path ?? "/"}${name}` } };
+        case "aws:kms/key:Key":
+            return { id: `key-${name}`, state: { ...inputs, arn: arn("kms", `key/${name}`), keyId: `key-${name}` } };
+        case "aws:ec2/launchTemplate:LaunchTemplate":
+            return { id: `lt-${name}`, state: { ...inputs, latestVersion: 1 } };
+        case "awsx:ecr:Image":
+            return { id: "", state: { imageUri: `${inputs.repositoryUrl}@sha256:${"a".repeat(64)}` } };
+        case "random:index/randomPassword:RandomPassword":
+            return { id: name, state: { ...inputs, result: testGeneratedPassword } };
+        case "kubernetes:core/v1:Service":
+            return {
+                id: `${inputs.metadata?.namespace ?? "default"}/${inputs.metadata?.name ?? name}`,
+                state: { ...inputs, status: { loadBalancer: { ingress: [{ hostname: "app-0123456789.elb.eu-west-1.amazonaws.com" }] } } },
+            };
+        default:
+            return { id: `${name}-id`, state: inputs };
+    }
+}
+
+function mockCall(token: string, inputs: Record<string, any>): Record<string, any> {
+    switch (token) {
+        case "aws:index/getCallerIdentity:getCallerIdentity":
+            return { accountId: testAccountId, arn: testDeployerSessionArn, userId: "AROAEXAMPLE:github-actions", id: testAccountId };
+        case "aws:index/getPartition:getPartition":
+            return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
+        case "aws:iam/getSessionContext:getSessionContext":
+            return { arn: inputs.arn, issuerArn: testDeployerRoleArn, issuerId: "AROAEXAMPLE", issuerName: "ci-deployer", sessionName: "github-actions" };
+        case "aws:eks/getAddonVersion:getAddonVersion":
+            return { addonName: inputs.addonName, kubernetesVersion: inputs.kubernetesVersion, version: "v1.0.0-eksbuild.1", id: inputs.addonName };
+        case "aws:ecr/getImage:getImage":
+            return { ...inputs, imageDigest: `sha256:${"b".repeat(64)}`, id: inputs.imageTag };
+        case "aws:index/getRegion:getRegion":
+            return { name: "eu-west-1", region: "eu-west-1", id: "eu-west-1" };
+        default:
+            return {};
+    }
+}
+
+/** The program's own sources: loaded afresh on each run so each reads its stack's config. */
+const programSources = ["index.ts", "components", "stacks"].map((entry) => path.join(repositoryRoot, entry));
+
+/** Runs index.ts for a stack and returns what it registered. */
+export async function runProgram(stack: StackName, options: RunOptions = {}): Promise<ProgramRun> {
+    const config = readStackConfig(stack);
+    for (const key of options.without ?? []) delete config[key];
+    Object.assign(config, options.config ?? {});
+    const run = await runPulumiProgram({
+        programDir: repositoryRoot,
+        project: "eks-app",
+        stack,
+        config,
+        mocks: { state: mockState, call: mockCall },
+        sourcePaths: programSources,
+    });
+    return { ...run, stack };
+}

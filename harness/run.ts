@@ -1,0 +1,183 @@
+// Runs a Pulumi program (any folder with an index.ts that exports a function) under pulumi.runtime.setMocks and
+// records every registered resource: type, name, resolved inputs, parent and options. No engine, no cloud.
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+
+export interface RegisteredResource {
+    type: string;
+    name: string;
+    /** Inputs as the resource provider receives them: every Output resolved. */
+    inputs: Record<string, any>;
+    /** The logical name and type of the parent resource, when there is one. */
+    parent?: { type: string; name: string };
+    custom: boolean;
+    /** Options given at construction, for assertions on ordering and lifecycle. */
+    options: {
+        dependsOn: { type: string; name: string }[];
+        protect: boolean;
+        retainOnDelete: boolean;
+        ignoreChanges: string[];
+        customTimeouts?: pulumi.CustomTimeouts;
+        deleteBeforeReplace: boolean;
+        transforms: pulumi.ResourceTransform[];
+    };
+}
+
+/** A program run that threw; carries what had been registered by then. */
+export class ProgramError extends Error {
+    constructor(
+        readonly cause: unknown,
+        readonly resources: RegisteredResource[],
+    ) {
+        super(cause instanceof Error ? cause.message : String(cause));
+        this.name = "ProgramError";
+    }
+}
+
+export interface Run {
+    resources: RegisteredResource[];
+    outputs: Record<string, unknown>;
+    /** Which outputs are secret. */
+    secretOutputs: Set<string>;
+    ofType(type: string): RegisteredResource[];
+    /** The single resource of a type (and, optionally, whose name ends with a suffix); throws otherwise. */
+    one(type: string, nameSuffix?: string): RegisteredResource;
+}
+
+export interface Mocks {
+    /** The state a resource provider would return for these inputs, and its id. */
+    state(type: string, name: string, inputs: Record<string, any>): { id?: string; state: Record<string, any> };
+    /** The result of a provider function (data source) call. */
+    call(token: string, inputs: Record<string, any>): Record<string, any>;
+}
+
+export interface ProgramSpec {
+    /** The folder holding the program's index.ts. */
+    programDir: string;
+    project: string;
+    stack: string;
+    /** The stack's whole config, "namespace:key" → value as Pulumi stores it. */
+    config: Record<string, string>;
+    mocks: Mocks;
+    /** Files and folders whose modules are loaded afresh on each run, so config is read again. */
+    sourcePaths: string[];
+}
+
+const secretSignature = "4dabf18193072939515e22adb298388d";
+
+/** Mocks receive secrets wrapped in Pulumi's wire format; tests want the plain values. */
+function unwrapSecrets(value: unknown): any {
+    if (Array.isArray(value)) return value.map(unwrapSecrets);
+    if (value !== null && typeof value === "object") {
+        const record = value as Record<string, unknown>;
+        if (secretSignature in record && "value" in record) return unwrapSecrets(record.value);
+        return Object.fromEntries(Object.entries(record).map(([key, inner]) => [key, unwrapSecrets(inner)]));
+    }
+    return value;
+}
+
+function forgetModules(sourcePaths: string[]): void {
+    for (const cached of Object.keys(require.cache)) {
+        if (sourcePaths.some((source) => cached === source || cached.startsWith(source + path.sep))) {
+            delete require.cache[cached];
+        }
+    }
+}
+
+async function resolveOutput(value: unknown): Promise<{ value: unknown; secret: boolean }> {
+    const output = pulumi.output(value as pulumi.Input<unknown>) as pulumi.Output<unknown>;
+    const [resolved, secret] = await Promise.all([
+        new Promise<unknown>((resolve) => output.apply((v) => resolve(v))),
+        (output as any).isSecret as Promise<boolean>,
+    ]);
+    return { value: resolved, secret };
+}
+
+function optionsOf(opts: pulumi.CustomResourceOptions, ref: (r: unknown) => { type: string; name: string } | undefined): RegisteredResource["options"] {
+    const dependsOn = ([] as unknown[]).concat((opts.dependsOn as unknown) ?? []);
+    return {
+        dependsOn: dependsOn.map(ref).filter((d): d is { type: string; name: string } => d !== undefined),
+        protect: opts.protect === true,
+        retainOnDelete: opts.retainOnDelete === true,
+        ignoreChanges: opts.ignoreChanges ?? [],
+        customTimeouts: opts.customTimeouts,
+        deleteBeforeReplace: opts.deleteBeforeReplace === true,
+        transforms: opts.transforms ?? [],
+    };
+}
+
+/** Runs the program once and returns what it registered. Each call starts from a fresh module cache. */
+export async function runPulumiProgram(spec: ProgramSpec): Promise<Run> {
+    const resources: RegisteredResource[] = [];
+    const byResource = new Map<pulumi.Resource, { type: string; name: string }>();
+
+    await pulumi.runtime.setMocks(
+        {
+            newResource: (args) => {
+                const inputs = unwrapSecrets(args.inputs);
+                const { id, state } = spec.mocks.state(args.type, args.name, inputs);
+                const registered = resources.find((r) => r.type === args.type && r.name === args.name);
+                if (registered) registered.inputs = inputs;
+                return { id: id || `${args.name}-id`, state };
+            },
+            call: (args) => spec.mocks.call(args.token, args.inputs),
+        },
+        spec.project,
+        spec.stack,
+        false,
+    );
+    pulumi.runtime.setAllConfig(spec.config);
+
+    // Transformations run in-process, so they see every resource's parent and options, which mocks do not.
+    const recorder: pulumi.ResourceTransformation = ({ resource, type, name, props, opts }) => {
+        // A resource reference being rehydrated (opts.urn) is not a registration.
+        if (opts.urn !== undefined) return undefined;
+        byResource.set(resource, { type, name });
+        const ref = (r: unknown) => byResource.get(r as pulumi.Resource);
+        resources.push({
+            type,
+            name,
+            inputs: props,
+            parent: opts.parent ? ref(opts.parent) : undefined,
+            custom: !(resource instanceof pulumi.ComponentResource),
+            options: optionsOf(opts as pulumi.CustomResourceOptions, ref),
+        });
+        return undefined;
+    };
+
+    forgetModules(spec.sourcePaths);
+    let exported: Record<string, unknown> = {};
+    try {
+        await pulumi.runtime.runInPulumiStack(async () => {
+            pulumi.runtime.registerStackTransformation(recorder);
+            const program = require(path.join(spec.programDir, "index.ts")) as () => Promise<Record<string, unknown>>;
+            exported = await program();
+            return exported;
+        });
+    } catch (error) {
+        // The root stack resource itself is not the program's.
+        throw new ProgramError(error, resources.filter((r) => r.type !== "pulumi:pulumi:Stack"));
+    }
+
+    const outputs: Record<string, unknown> = {};
+    const secretOutputs = new Set<string>();
+    for (const [key, value] of Object.entries(exported)) {
+        const resolved = await resolveOutput(value);
+        outputs[key] = resolved.value;
+        if (resolved.secret) secretOutputs.add(key);
+    }
+
+    return {
+        resources,
+        outputs,
+        secretOutputs,
+        ofType: (type) => resources.filter((r) => r.type === type),
+        one(type, nameSuffix) {
+            const matches = resources.filter((r) => r.type === type && (nameSuffix === undefined || r.name.endsWith(nameSuffix)));
+            if (matches.length !== 1) {
+                throw new Error(`expected one ${type}${nameSuffix ? ` named *${nameSuffix}` : ""}, found ${matches.map((m) => m.name).join(", ") || "none"}`);
+            }
+            return matches[0];
+        },
+    };
+}
