@@ -35,8 +35,12 @@ export function serviceTrust(service: string): PolicyDocument {
 }
 
 /**
- * Trust for an EKS Pod Identity role: only the pod identity service, only for this cluster in this account,
- * and only for one namespace/service account (the session tags EKS sets when it assumes the role).
+ * Trust for an EKS Pod Identity role: only the pod identity service, only in this account, and only for one
+ * cluster, namespace and service account. Every condition is one AWS documents for this principal; a condition
+ * that never matches fails silently (the pod simply gets no credentials), so nothing undocumented goes here.
+ * - aws:SourceAccount: the confused-deputy guard for service principals (IAM User Guide, "The confused deputy problem").
+ * - aws:RequestTag/eks-cluster-name, kubernetes-namespace, kubernetes-service-account: the session tags EKS Pod
+ *   Identity sets on every AssumeRole (EKS User Guide, "Grant Pods access to AWS resources based on tags").
  */
 export function podIdentityTrust(ctx: AwsContext, clusterName: string, namespace: string, serviceAccount: string): PolicyDocument {
     return {
@@ -52,9 +56,6 @@ export function podIdentityTrust(ctx: AwsContext, clusterName: string, namespace
                         "aws:RequestTag/eks-cluster-name": clusterName,
                         "aws:RequestTag/kubernetes-namespace": namespace,
                         "aws:RequestTag/kubernetes-service-account": serviceAccount,
-                    },
-                    ArnEquals: {
-                        "aws:SourceArn": `arn:${ctx.partition}:eks:${ctx.region}:${ctx.accountId}:cluster/${clusterName}`,
                     },
                 },
             },
