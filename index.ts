@@ -3,7 +3,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { AppImage } from "./components/app-image";
-import { resolveCaller } from "./components/aws-context";
+import { assertCallerHasAccess, logGroupExists, resolveCaller } from "./components/aws-context";
+import { controlPlaneLogGroupName } from "./components/cluster/control-plane";
 import { Cluster } from "./components/cluster";
 import { DnsRecord } from "./components/dns";
 import { Network } from "./components/network";
@@ -72,6 +73,8 @@ async function deployToAws(settings: Settings & { region: string }) {
         },
     });
     const caller = await resolveCaller(provider, settings.region);
+    const deployerPrincipalArn = settings.clusterDeployerPrincipalArn ?? caller.deployerPrincipalArn;
+    assertCallerHasAccess(caller.deployerPrincipalArn, settings, deployerPrincipalArn);
     const production = settings.environment === "production";
     const awsOptions = { providers: { aws: provider } };
 
@@ -89,6 +92,7 @@ async function deployToAws(settings: Settings & { region: string }) {
         "cluster",
         {
             aws: caller.aws,
+            iam: { permissionsBoundaryArn: settings.iamPermissionsBoundaryArn },
             clusterName: settings.clusterName,
             kubernetesVersion: settings.kubernetesVersion,
             vpcId: network.vpcId,
@@ -98,9 +102,14 @@ async function deployToAws(settings: Settings & { region: string }) {
             endpointPublicAccessCidrs: settings.clusterEndpointPublicAccessCidrs,
             logRetentionDays: settings.controlPlaneLogRetentionDays,
             deletionProtection: settings.deletionProtection,
-            deployerPrincipalArn: caller.deployerPrincipalArn,
-            adminPrincipalArns: settings.clusterAdminPrincipalArns,
-            viewerPrincipalArns: settings.clusterViewerPrincipalArns,
+            keepKeys: production,
+            keyDeletionWindowDays: production ? 30 : 7,
+            adoptExistingLogGroup: await logGroupExists(provider, controlPlaneLogGroupName(settings.clusterName)),
+            access: {
+                deployerPrincipalArn,
+                adminPrincipalArns: settings.clusterAdminPrincipalArns,
+                viewerPrincipalArns: settings.clusterViewerPrincipalArns,
+            },
             nodes: {
                 instanceTypes: settings.nodeInstanceTypes,
                 capacityType: settings.nodeCapacityType,
@@ -110,8 +119,6 @@ async function deployToAws(settings: Settings & { region: string }) {
                 diskSizeGiB: settings.nodeDiskSizeGiB,
             },
             addonVersions: settings.addonVersions,
-            iamPermissionsBoundaryArn: settings.iamPermissionsBoundaryArn,
-            keyDeletionWindowDays: production ? 30 : 7,
         },
         awsOptions,
     );

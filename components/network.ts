@@ -1,10 +1,13 @@
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
+import { NatGatewayStrategy } from "../stacks/profiles";
 
 export interface NetworkArgs {
+    /** The VPC's IPv4 range (/16 to /20), split evenly between AZs. */
     cidrBlock: string;
+    /** AZs to spread subnets, nodes and NAT over (2 to 6). */
     availabilityZoneCount: number;
-    natGateways: "single" | "onePerAz";
+    natGateways: NatGatewayStrategy;
 }
 
 /**

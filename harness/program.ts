@@ -28,6 +28,8 @@ export interface RunOptions {
     config?: Record<string, string>;
     /** Keys to remove from the stack file's config. */
     without?: string[];
+    /** Provider function results that replace the default mocks, by token (e.g. what already exists in the account). */
+    calls?: Record<string, (inputs: Record<string, any>) => Record<string, any>>;
 }
 
 /** Stack files carry no secrets; these stand in for what a user would set with --secret. */
@@ -70,6 +72,7 @@ function mockState(type: string, name: string, inputs: Record<string, any>): { i
                         arn: arn("eks", `cluster/${inputs.name}`),
                         endpoint: "https://0123456789ABCDEF.gr7.eu-west-1.eks.amazonaws.com",
                         certificateAuthority: { data: "dGVzdC1jYS1kYXRh" },
+                        vpcConfig: { clusterSecurityGroupId: "sg-0cluster0123456789" },
                         version: inputs.version,
                     },
                 },
@@ -128,7 +131,7 @@ export async function runProgram(stack: StackName, options: RunOptions = {}): Pr
         project: "eks-app",
         stack,
         config,
-        mocks: { state: mockState, call: mockCall },
+        mocks: { state: mockState, call: (token, inputs) => options.calls?.[token]?.(inputs) ?? mockCall(token, inputs) },
         sourcePaths: programSources,
     });
     return { ...run, stack };

@@ -11,6 +11,10 @@ export interface RegisteredResource {
     /** The logical name and type of the parent resource, when there is one. */
     parent?: { type: string; name: string };
     custom: boolean;
+    /** Resources whose outputs (or references) the inputs use: the data edges the engine waits on. Set once the run ends. */
+    dependencies?: { type: string; name: string }[];
+    /** The provider resource a custom resource or remote component is created with, when it is registered. */
+    provider?: { type: string; name: string };
     /** Options given at construction, for assertions on ordering and lifecycle. */
     options: {
         dependsOn: { type: string; name: string }[];
@@ -20,6 +24,9 @@ export interface RegisteredResource {
         customTimeouts?: pulumi.CustomTimeouts;
         deleteBeforeReplace: boolean;
         transforms: pulumi.ResourceTransform[];
+        /** The `import` option: the id of an existing resource this one adopts. */
+        importId?: string;
+        aliases: unknown[];
     };
 }
 
@@ -103,13 +110,31 @@ function optionsOf(opts: pulumi.CustomResourceOptions, ref: (r: unknown) => { ty
         customTimeouts: opts.customTimeouts,
         deleteBeforeReplace: opts.deleteBeforeReplace === true,
         transforms: opts.transforms ?? [],
+        importId: opts.import as string | undefined,
+        aliases: (opts.aliases as unknown[]) ?? [],
     };
+}
+
+/** Every resource an input refers to, directly or through the Outputs it holds (as the engine collects them). */
+async function inputResources(value: unknown, seen = new Set<unknown>()): Promise<pulumi.Resource[]> {
+    if (value === null || typeof value !== "object" || seen.has(value)) return [];
+    seen.add(value);
+    if (pulumi.Resource.isInstance(value)) return [value];
+    if (pulumi.Output.isInstance(value)) {
+        // Internal to the SDK, but it is what serializeResourceProperties collects as the property dependencies.
+        const output = value as unknown as { allResources?: () => Promise<Set<pulumi.Resource>>; resources: () => Set<pulumi.Resource> };
+        return [...(output.allResources ? await output.allResources() : output.resources())];
+    }
+    const inner = Array.isArray(value) ? value : Object.values(value as Record<string, unknown>);
+    return (await Promise.all(inner.map((item) => inputResources(item, seen)))).flat();
 }
 
 /** Runs the program once and returns what it registered. Each call starts from a fresh module cache. */
 export async function runPulumiProgram(spec: ProgramSpec): Promise<Run> {
     const resources: RegisteredResource[] = [];
     const byResource = new Map<pulumi.Resource, { type: string; name: string }>();
+    // Filled in once the program has run: Outputs resolve, and every referenced resource is registered by then.
+    const pendingEdges: (() => Promise<void>)[] = [];
 
     await pulumi.runtime.setMocks(
         {
@@ -134,13 +159,20 @@ export async function runPulumiProgram(spec: ProgramSpec): Promise<Run> {
         if (opts.urn !== undefined) return undefined;
         byResource.set(resource, { type, name });
         const ref = (r: unknown) => byResource.get(r as pulumi.Resource);
-        resources.push({
+        const registered: RegisteredResource = {
             type,
             name,
             inputs: props,
             parent: opts.parent ? ref(opts.parent) : undefined,
             custom: !(resource instanceof pulumi.ComponentResource),
             options: optionsOf(opts as pulumi.CustomResourceOptions, ref),
+        };
+        resources.push(registered);
+        pendingEdges.push(async () => {
+            const referenced = (await inputResources(props)).map(ref).filter((d): d is { type: string; name: string } => d !== undefined);
+            registered.dependencies = [...new Map(referenced.map((d) => [`${d.type}::${d.name}`, d])).values()];
+            // The SDK picks the provider (explicit, from `providers`, or the parent's) after transformations run.
+            registered.provider = ref((resource as unknown as { __prov?: pulumi.ProviderResource }).__prov);
         });
         return undefined;
     };
@@ -158,6 +190,8 @@ export async function runPulumiProgram(spec: ProgramSpec): Promise<Run> {
         // The root stack resource itself is not the program's.
         throw new ProgramError(error, resources.filter((r) => r.type !== "pulumi:pulumi:Stack"));
     }
+
+    await Promise.all(pendingEdges.map((fill) => fill()));
 
     const outputs: Record<string, unknown> = {};
     const secretOutputs = new Set<string>();

@@ -1,11 +1,16 @@
 // Defaults per environment. Stack files only override; the README's config table mirrors this file.
 export const environments = ["staging", "production", "local"] as const;
 export type Environment = (typeof environments)[number];
+/** One NAT gateway for the VPC, or one per AZ. */
+export const natGatewayStrategies = ["single", "onePerAz"] as const;
+export type NatGatewayStrategy = (typeof natGatewayStrategies)[number];
+export const capacityTypes = ["SPOT", "ON_DEMAND"] as const;
+export type CapacityType = (typeof capacityTypes)[number];
 
 export interface ProfileDefaults {
     availabilityZoneCount: number;
     vpcCidr: string;
-    natGateways: "single" | "onePerAz";
+    natGateways: NatGatewayStrategy;
     kubernetesVersion: string;
     clusterEndpointPublicAccess: boolean;
     clusterEndpointPublicAccessCidrs: string[];
@@ -14,7 +19,7 @@ export interface ProfileDefaults {
     controlPlaneLogRetentionDays: number;
     deletionProtection: boolean;
     nodeInstanceTypes: string[];
-    nodeCapacityType: "SPOT" | "ON_DEMAND";
+    nodeCapacityType: CapacityType;
     allowSpotInProduction: boolean;
     nodeMinSize: number;
     nodeDesiredSize: number;

@@ -1,17 +1,10 @@
 import { z } from "zod";
+import { eksAddonNames } from "../components/cluster/addon-names";
 import { stackResourceName } from "./naming";
-import { Environment, environments, ProfileDefaults, profiles } from "./profiles";
+import { capacityTypes, Environment, environments, natGatewayStrategies, ProfileDefaults, profiles } from "./profiles";
 
 export const configNamespace = "eks-app";
 
-export const eksAddonNames = [
-    "vpc-cni",
-    "coredns",
-    "kube-proxy",
-    "eks-pod-identity-agent",
-    "aws-ebs-csi-driver",
-] as const;
-export type EksAddonName = (typeof eksAddonNames)[number];
 
 /** Kubernetes minor versions this program is tested against (EKS standard support, gp2 no longer default). */
 export const supportedKubernetesVersions = ["1.32", "1.33", "1.34", "1.35"] as const;
@@ -31,6 +24,7 @@ export interface Settings extends ProfileDefaults {
     hostedZoneId?: string;
     certificateArn?: string;
     iamPermissionsBoundaryArn?: string;
+    clusterDeployerPrincipalArn?: string;
     /** True when the user set eks-app:redisPassword (a secret); otherwise the program generates one. */
     redisPasswordConfigured: boolean;
     clusterName: string;
@@ -68,7 +62,7 @@ const fields = {
         }),
         allowed: "an IPv4 CIDR with a prefix from /16 to /20 (room for a public and a private subnet per AZ)",
     },
-    natGateways: { kind: "string", schema: z.enum(["single", "onePerAz"]), allowed: "single or onePerAz" },
+    natGateways: { kind: "string", schema: z.enum(natGatewayStrategies), allowed: natGatewayStrategies.join(" or ") },
     kubernetesVersion: {
         kind: "string",
         schema: z.enum(supportedKubernetesVersions),
@@ -76,6 +70,11 @@ const fields = {
     },
     clusterEndpointPublicAccess: { kind: "boolean", schema: z.boolean(), allowed: "true or false" },
     clusterEndpointPublicAccessCidrs: { kind: "json", schema: z.array(cidr).max(40), allowed: "a list of IPv4 CIDRs, e.g. [\"203.0.113.10/32\"]" },
+    clusterDeployerPrincipalArn: {
+        kind: "string",
+        schema: iamPrincipalArn,
+        allowed: "an IAM role or user ARN, e.g. arn:aws:iam::123456789012:role/eks-app-ci/eks-app-deploy-staging",
+    },
     clusterAdminPrincipalArns: { kind: "json", schema: z.array(iamPrincipalArn), allowed: "a list of IAM role or user ARNs" },
     clusterViewerPrincipalArns: { kind: "json", schema: z.array(iamPrincipalArn), allowed: "a list of IAM role or user ARNs" },
     controlPlaneLogRetentionDays: {
@@ -89,7 +88,7 @@ const fields = {
         schema: z.array(z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/)).min(1).max(20),
         allowed: "a non-empty list of EC2 instance types, e.g. [\"m6i.large\"]",
     },
-    nodeCapacityType: { kind: "string", schema: z.enum(["SPOT", "ON_DEMAND"]), allowed: "SPOT or ON_DEMAND" },
+    nodeCapacityType: { kind: "string", schema: z.enum(capacityTypes), allowed: capacityTypes.join(" or ") },
     allowSpotInProduction: { kind: "boolean", schema: z.boolean(), allowed: "true or false" },
     nodeMinSize: { kind: "number", schema: int(1, 100), allowed: "an integer from 1 to 100" },
     nodeDesiredSize: { kind: "number", schema: int(1, 100), allowed: "an integer from 1 to 100" },
@@ -165,6 +164,7 @@ export const configKeyMeanings: Record<ConfigKey, string> = {
     kubernetesVersion: "EKS Kubernetes minor version; node group and addon versions follow it.",
     clusterEndpointPublicAccess: "Whether the Kubernetes API is reachable from outside the VPC (the private endpoint is always on).",
     clusterEndpointPublicAccessCidrs: "CIDRs allowed to reach the public API endpoint: where `pulumi up` and kubectl run.",
+    clusterDeployerPrincipalArn: "The role that runs `pulumi up` for this stack (CI's deploy role); granted cluster admin. Unset: whoever runs `up`.",
     clusterAdminPrincipalArns: "IAM roles or users granted cluster admin through EKS access entries (the deploying identity always is).",
     clusterViewerPrincipalArns: "IAM roles or users granted read-only cluster access (e.g. a pull-request preview role).",
     controlPlaneLogRetentionDays: "How long the api, audit and authenticator logs stay in CloudWatch.",

@@ -1,6 +1,5 @@
 import { strict as assert } from "assert";
 import { subnetMasks } from "../components/network";
-import { eksAddonNames } from "../stacks/settings";
 import { ProgramRun, RegisteredResource, runProgram, testAccountId, testDeployerRoleArn } from "../harness";
 
 const adminArn = `arn:aws:iam::${testAccountId}:role/platform-admins`;
@@ -173,119 +172,6 @@ describe("platform", () => {
             const otherResource = { ...innerCluster, type: "aws:iam/role:Role", props: {} };
             const untouched = await Promise.all(transforms.map((transform) => transform(otherResource)));
             assert.deepEqual(untouched, transforms.map(() => undefined));
-        });
-    });
-
-    describe("access", () => {
-        function grants(run: ProgramRun) {
-            return run.ofType("aws:eks/accessPolicyAssociation:AccessPolicyAssociation").map((a) => ({
-                principal: a.inputs.principalArn,
-                policy: a.inputs.policyArn.split("/").pop(),
-                scope: a.inputs.accessScope.type,
-            }));
-        }
-
-        it("grants the deploying identity (the role behind the session) cluster admin explicitly", () => {
-            assert.deepEqual(grants(staging), [{ principal: testDeployerRoleArn, policy: "AmazonEKSClusterAdminPolicy", scope: "cluster" }]);
-            const entry = staging.one("aws:eks/accessEntry:AccessEntry");
-            assert.equal(entry.inputs.principalArn, testDeployerRoleArn);
-            assert.equal(entry.inputs.type, "STANDARD");
-        });
-
-        it("grants each configured admin and viewer once, even when the deployer is also listed", () => {
-            assert.deepEqual(
-                grants(production).sort((a, b) => a.principal.localeCompare(b.principal)),
-                [
-                    { principal: testDeployerRoleArn, policy: "AmazonEKSClusterAdminPolicy", scope: "cluster" },
-                    { principal: adminArn, policy: "AmazonEKSClusterAdminPolicy", scope: "cluster" },
-                    { principal: viewerArn, policy: "AmazonEKSAdminViewPolicy", scope: "cluster" },
-                ].sort((a, b) => a.principal.localeCompare(b.principal)),
-            );
-            assert.equal(production.ofType("aws:eks/accessEntry:AccessEntry").length, 3);
-        });
-
-        it("builds one Kubernetes provider from endpoint, CA and name, with get-token exec auth and no profile", () => {
-            const provider = staging.one("pulumi:providers:kubernetes");
-            const kubeconfig = JSON.parse(provider.inputs.kubeconfig);
-            const user = kubeconfig.users[0].user;
-            assert.equal(kubeconfig.clusters[0].cluster.server, "https://0123456789ABCDEF.gr7.eu-west-1.eks.amazonaws.com");
-            assert.equal(kubeconfig.clusters[0].cluster["certificate-authority-data"], "dGVzdC1jYS1kYXRh");
-            assert.equal(user.exec.command, "aws");
-            assert.deepEqual(user.exec.args.slice(0, 4), ["eks", "get-token", "--cluster-name", "eks-app-dev"]);
-            assert.ok(!user.exec.args.includes("--profile") && !user.exec.args.includes("--role-arn"));
-            assert.equal(user.exec.env, undefined);
-        });
-
-        it("lets nothing talk to the cluster before the access grants exist", () => {
-            const provider = staging.one("pulumi:providers:kubernetes");
-            assert.ok(dependsOn(provider, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation", "-deployer"));
-        });
-    });
-
-    describe("nodes", () => {
-        it("require IMDSv2 with a hop limit of 1 and an encrypted gp3 root volume", () => {
-            const template = staging.one("aws:ec2/launchTemplate:LaunchTemplate").inputs;
-            assert.deepEqual(template.metadataOptions, { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 });
-            assert.equal(template.blockDeviceMappings[0].ebs.encrypted, "true");
-            assert.equal(template.blockDeviceMappings[0].ebs.volumeType, "gp3");
-        });
-
-        it("run AL2023 with sizes from config, and leave the desired size to an autoscaler once set", () => {
-            const nodeGroup = production.one("aws:eks/nodeGroup:NodeGroup");
-            assert.equal(nodeGroup.inputs.amiType, "AL2023_x86_64_STANDARD");
-            assert.deepEqual(nodeGroup.inputs.scalingConfig, { minSize: 3, desiredSize: 3, maxSize: 9 });
-            assert.deepEqual(nodeGroup.inputs.instanceTypes, ["m6i.large", "m7i.large"]);
-            assert.deepEqual(nodeGroup.options.ignoreChanges, ["scalingConfig.desiredSize"]);
-        });
-    });
-
-    describe("addons", () => {
-        function addon(run: ProgramRun, name: string) {
-            return run.one("aws:eks/addon:Addon", `-${name}`);
-        }
-
-        it("installs exactly vpc-cni, coredns, kube-proxy, eks-pod-identity-agent and aws-ebs-csi-driver", () => {
-            const names = staging.ofType("aws:eks/addon:Addon").map((a) => a.inputs.addonName).sort();
-            assert.deepEqual(names, [...eksAddonNames].sort());
-        });
-
-        it("creates coredns and the EBS CSI driver after the node group, the CNI and kube-proxy before it", () => {
-            const nodeGroupType = "aws:eks/nodeGroup:NodeGroup";
-            assert.ok(dependsOn(addon(staging, "coredns"), nodeGroupType, "-nodes"));
-            assert.ok(dependsOn(addon(staging, "aws-ebs-csi-driver"), nodeGroupType, "-nodes"));
-            const nodeGroup = staging.one(nodeGroupType);
-            for (const before of ["vpc-cni", "kube-proxy", "eks-pod-identity-agent"]) {
-                assert.ok(dependsOn(nodeGroup, "aws:eks/addon:Addon", `-${before}`), before);
-            }
-        });
-
-        it("resolves versions with getAddonVersion unless config pins one", async () => {
-            assert.equal(addon(staging, "coredns").inputs.addonVersion, "v1.0.0-eksbuild.1");
-            const pinned = await runProgram("dev", { config: { "eks-app:addonVersions": JSON.stringify({ coredns: "v1.11.4-eksbuild.2" }) } });
-            assert.equal(addon(pinned, "coredns").inputs.addonVersion, "v1.11.4-eksbuild.2");
-            assert.equal(addon(pinned, "kube-proxy").inputs.addonVersion, "v1.0.0-eksbuild.1");
-        });
-
-        it("gives the CNI and the EBS CSI driver their own Pod Identity roles, bound to their service accounts", () => {
-            const cni = addon(staging, "vpc-cni").inputs.podIdentityAssociations;
-            const ebs = addon(staging, "aws-ebs-csi-driver").inputs.podIdentityAssociations;
-            assert.deepEqual(cni, [{ roleArn: `arn:aws:iam::${testAccountId}:role/eks-app/cluster-vpc-cni`, serviceAccount: "aws-node" }]);
-            assert.deepEqual(ebs, [{ roleArn: `arn:aws:iam::${testAccountId}:role/eks-app/cluster-ebs-csi`, serviceAccount: "ebs-csi-controller-sa" }]);
-        });
-    });
-
-    describe("storage", () => {
-        it("makes an encrypted gp3 class the only default, waiting for the first consumer", () => {
-            const gp3 = staging.one("kubernetes:storage.k8s.io/v1:StorageClass").inputs;
-            assert.equal(gp3.metadata.name, "gp3");
-            assert.equal(gp3.metadata.annotations["storageclass.kubernetes.io/is-default-class"], "true");
-            assert.equal(gp3.provisioner, "ebs.csi.aws.com");
-            assert.equal(gp3.volumeBindingMode, "WaitForFirstConsumer");
-            assert.equal(gp3.parameters.encrypted, "true");
-            assert.equal(gp3.parameters.kmsKeyId, `arn:aws:kms:eu-west-1:${testAccountId}:key/cluster-volumes`);
-            const gp2 = staging.one("kubernetes:storage.k8s.io/v1:StorageClassPatch").inputs;
-            assert.equal(gp2.metadata.name, "gp2");
-            assert.equal(gp2.metadata.annotations["storageclass.kubernetes.io/is-default-class"], "false");
         });
     });
 

@@ -1,0 +1,117 @@
+import * as aws from "@pulumi/aws";
+import * as eks from "@pulumi/eks";
+import * as pulumi from "@pulumi/pulumi";
+import { AwsContext, managedPolicies } from "../iam-documents";
+import { IamPlacement } from "../pod-identity";
+import { createServiceRole } from "./service-role";
+
+export interface ControlPlaneArgs {
+    aws: AwsContext;
+    iam: IamPlacement;
+    clusterName: string;
+    /** Kubernetes minor version, e.g. "1.34". */
+    kubernetesVersion: string;
+    vpcId: pulumi.Input<string>;
+    privateSubnetIds: pulumi.Input<string[]>;
+    publicSubnetIds: pulumi.Input<string[]>;
+    endpointPublicAccess: boolean;
+    /** Where the public endpoint admits clients from; ignored when the public endpoint is off. */
+    endpointPublicAccessCidrs: string[];
+    /** Days the api, audit and authenticator logs are kept (a CloudWatch retention value). */
+    logRetentionDays: number;
+    deletionProtection: boolean;
+    /**
+     * Production: the KMS keys are protected and survive a destroy, so retained volumes stay readable.
+     * Staging: they are scheduled for deletion with the stack, after `keyDeletionWindowDays`.
+     */
+    keepKeys: boolean;
+    /** Days a deleted key can still be recovered (7 to 30). */
+    keyDeletionWindowDays: number;
+    /**
+     * The control-plane log group exists already (EKS delivers late logs after a cluster is deleted and recreates
+     * it): adopt it instead of failing with ResourceAlreadyExistsException.
+     */
+    adoptExistingLogGroup: boolean;
+}
+
+const controlPlaneLogTypes = ["api", "audit", "authenticator"];
+
+/**
+ * pulumi-eks always asks EKS to grant the cluster creator admin rights. Access here is explicit instead
+ * (an access entry per principal), so this turns the implicit grant off on the inner aws.eks.Cluster.
+ */
+export const withoutImplicitCreatorAdmin: pulumi.ResourceTransform = (args) => {
+    if (args.type !== "aws:eks/cluster:Cluster") return undefined;
+    const accessConfig = { ...(args.props.accessConfig ?? {}), bootstrapClusterCreatorAdminPermissions: false };
+    return { props: { ...args.props, accessConfig }, opts: args.opts };
+};
+
+export function controlPlaneLogGroupName(clusterName: string): string {
+    return `/aws/eks/${clusterName}/cluster`;
+}
+
+/** The control plane: its KMS keys, log group and role, and the EKS cluster with no default nodes or addons. */
+export function createControlPlane(parent: pulumi.Resource, name: string, args: ControlPlaneArgs) {
+    const keyOptions = { parent, protect: args.keepKeys, retainOnDelete: args.keepKeys };
+    const key = (purpose: string, description: string) =>
+        new aws.kms.Key(`${name}-${purpose}`, { description, enableKeyRotation: true, deletionWindowInDays: args.keyDeletionWindowDays }, keyOptions);
+    const secretsKey = key("secrets", `Envelope encryption of Kubernetes secrets in ${args.clusterName}`);
+    const volumeKey = key("volumes", `Encryption of persistent volumes in ${args.clusterName}`);
+
+    // EKS writes to this group by name; creating (or adopting) it first lets us own its retention. Adopting uses the
+    // import option: a no-op once the group is in state, and an import-then-update when EKS recreated it with
+    // its own retention (Pulumi docs, "Resource option: import").
+    const logGroupName = controlPlaneLogGroupName(args.clusterName);
+    const logs = new aws.cloudwatch.LogGroup(
+        `${name}-control-plane`,
+        { name: logGroupName, retentionInDays: args.logRetentionDays },
+        { parent, ...(args.adoptExistingLogGroup ? { import: logGroupName } : {}) },
+    );
+
+    const { role, attachments } = createServiceRole(parent, `${name}-cluster`, {
+        service: "eks.amazonaws.com",
+        managedPolicies: managedPolicies.cluster,
+        description: `EKS control plane of ${args.clusterName}`,
+        partition: args.aws.partition,
+        iam: args.iam,
+    });
+
+    const cluster = new eks.Cluster(
+        name,
+        {
+            name: args.clusterName,
+            version: args.kubernetesVersion,
+            vpcId: args.vpcId,
+            privateSubnetIds: args.privateSubnetIds,
+            publicSubnetIds: args.publicSubnetIds,
+            serviceRole: role,
+            authenticationMode: eks.AuthenticationMode.Api,
+            endpointPrivateAccess: true,
+            endpointPublicAccess: args.endpointPublicAccess,
+            publicAccessCidrs: args.endpointPublicAccess ? args.endpointPublicAccessCidrs : undefined,
+            enabledClusterLogTypes: controlPlaneLogTypes,
+            encryptionConfigKeyArn: secretsKey.arn,
+            deletionProtection: args.deletionProtection,
+            upgradePolicy: { supportType: "STANDARD" },
+            // Everything below is created by this program instead, where tests can see it.
+            skipDefaultNodeGroup: true,
+            skipDefaultSecurityGroups: true,
+            createOidcProvider: false,
+            useDefaultVpcCni: true,
+            bootstrapSelfManagedAddons: false,
+            kubeProxyAddonOptions: { enabled: false },
+            corednsAddonOptions: { enabled: false },
+        },
+        { parent, dependsOn: [logs, ...attachments], transforms: [withoutImplicitCreatorAdmin] },
+    );
+
+    return {
+        cluster,
+        name: cluster.eksCluster.apply((c) => c.name),
+        endpoint: cluster.eksCluster.apply((c) => c.endpoint),
+        certificateAuthority: cluster.eksCluster.apply((c) => c.certificateAuthority.data),
+        /** The security group EKS creates for the control plane and managed nodes. */
+        securityGroupId: cluster.eksCluster.apply((c) => c.vpcConfig.clusterSecurityGroupId),
+        volumeKey,
+    };
+}

@@ -1,0 +1,117 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { AwsContext } from "../iam-documents";
+import { buildKubeconfig } from "../kubeconfig";
+import { IamPlacement } from "../pod-identity";
+import { AccessArgs, grantAccess } from "./access";
+import { EksAddonName } from "./addon-names";
+import { addonTable, installAddons } from "./addons";
+import { createControlPlane } from "./control-plane";
+import { createManagedNodes, NodeGroupSettings } from "./nodes";
+import { createStorage } from "./storage";
+
+export { accessEntries } from "./access";
+export { eksAddonNames } from "./addon-names";
+export type { EksAddonName } from "./addon-names";
+export { withoutImplicitCreatorAdmin } from "./control-plane";
+export type { NodeGroupSettings } from "./nodes";
+
+export interface ClusterArgs {
+    /** Partition, region and account the cluster lives in, resolved from the caller's credentials. */
+    aws: AwsContext;
+    /** IAM path and permissions boundary of every role the cluster creates (set by stacks: iamPermissionsBoundaryArn). */
+    iam: IamPlacement;
+    /** The EKS cluster name, eks-app-<stack> (stacks/naming.ts); IAM trusts and log group names use it. */
+    clusterName: string;
+    /** Kubernetes minor version, e.g. "1.34" (config: kubernetesVersion); nodes and addons follow it. */
+    kubernetesVersion: string;
+    vpcId: pulumi.Input<string>;
+    /** Nodes and the control plane's network interfaces go here. */
+    privateSubnetIds: pulumi.Input<string[]>;
+    /** Internet-facing load balancers go here. */
+    publicSubnetIds: pulumi.Input<string[]>;
+    /** Whether the API is reachable from outside the VPC (config: clusterEndpointPublicAccess); private access is always on. */
+    endpointPublicAccess: boolean;
+    /** CIDRs admitted to the public endpoint (config: clusterEndpointPublicAccessCidrs; at most 40). */
+    endpointPublicAccessCidrs: string[];
+    /** Days control-plane logs are kept (config: controlPlaneLogRetentionDays). */
+    logRetentionDays: number;
+    /** EKS deletion protection (config: deletionProtection; on in production). */
+    deletionProtection: boolean;
+    /** Production keeps its KMS keys through a destroy, so retained Redis volumes stay readable. */
+    keepKeys: boolean;
+    /** Days a deleted key stays recoverable: 30 in production, 7 elsewhere. */
+    keyDeletionWindowDays: number;
+    /** Adopt the control-plane log group that a previous cluster of the same name left behind. */
+    adoptExistingLogGroup: boolean;
+    /** Who may use the Kubernetes API (config: clusterDeployerPrincipalArn, clusterAdminPrincipalArns, clusterViewerPrincipalArns). */
+    access: AccessArgs;
+    /** The managed node group (config: node*). */
+    nodes: NodeGroupSettings;
+    /** Pinned addon versions (config: addonVersions); unlisted addons get EKS's default for the Kubernetes version. */
+    addonVersions: Partial<Record<EksAddonName, string>>;
+}
+
+/**
+ * A hardened EKS cluster: the control plane (KMS secrets encryption, audit logs, explicit access), one managed
+ * node group, the addon table and encrypted gp3 storage. Each concern is its own module beside this file; all
+ * of them parent their resources here, so the resources' URNs are the same as when this was one file.
+ */
+export class Cluster extends pulumi.ComponentResource {
+    readonly name: pulumi.Output<string>;
+    readonly kubeconfig: pulumi.Output<string>;
+    readonly provider: k8s.Provider;
+    /** Resources the workload must wait for, and outlive on destroy: storage, DNS, metrics and the nodes. */
+    readonly workloadDependencies: pulumi.Resource[];
+    /** The security group EKS gives the control plane and managed nodes. */
+    readonly securityGroupId: pulumi.Output<string>;
+    readonly volumeKeyArn: pulumi.Output<string>;
+
+    constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("eks-app:platform:Cluster", name, {}, opts);
+        const controlPlane = createControlPlane(this, name, args);
+        this.name = controlPlane.name;
+        this.securityGroupId = controlPlane.securityGroupId;
+        this.volumeKeyArn = controlPlane.volumeKey.arn;
+
+        const accessGrants = grantAccess(this, name, controlPlane.name, args.aws.partition, args.access);
+
+        const addonContext = {
+            aws: args.aws,
+            iam: args.iam,
+            clusterName: args.clusterName,
+            cluster: controlPlane.name,
+            kubernetesVersion: args.kubernetesVersion,
+            versions: args.addonVersions,
+        };
+        const table = addonTable(args.aws, controlPlane.volumeKey.arn);
+        const beforeNodes = installAddons(this, name, addonContext, table.filter((row) => row.phase === "control-plane"), []);
+        const { nodeGroup } = createManagedNodes(this, name, {
+            partition: args.aws.partition,
+            iam: args.iam,
+            clusterName: args.clusterName,
+            cluster: controlPlane.name,
+            kubernetesVersion: args.kubernetesVersion,
+            privateSubnetIds: args.privateSubnetIds,
+            nodes: args.nodes,
+            dependsOn: [...beforeNodes.values()].map(({ addon }) => addon),
+        });
+        const addons = installAddons(this, name, addonContext, table.filter((row) => row.phase === "nodes"), [nodeGroup], beforeNodes);
+
+        this.kubeconfig = pulumi.secret(
+            pulumi
+                .all([controlPlane.name, controlPlane.endpoint, controlPlane.certificateAuthority])
+                .apply(([clusterName, endpoint, ca]) => buildKubeconfig({ clusterName, endpoint, certificateAuthorityData: ca, region: args.aws.region })),
+        );
+        // Built from the cluster's stable outputs only, and depending on the access grants, so nothing talks to the
+        // API before access exists and a credentials change does not replace every workload. No deleteUnreachable:
+        // dropping objects from state when the API is unreachable would orphan the load balancer and its VPC.
+        this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, { parent: this, dependsOn: accessGrants });
+
+        const ebsCsi = addons.get("aws-ebs-csi-driver")!;
+        const gp3 = createStorage(this, name, { provider: this.provider, volumeKeyArn: controlPlane.volumeKey.arn, driver: [ebsCsi.addon, ...ebsCsi.identity] });
+        const addonOf = (addonName: EksAddonName) => addons.get(addonName)!.addon;
+        this.workloadDependencies = [gp3, addonOf("coredns"), addonOf("metrics-server"), ebsCsi.addon, nodeGroup];
+        this.registerOutputs({ name: this.name, kubeconfig: this.kubeconfig });
+    }
+}
