@@ -3,15 +3,18 @@ import * as k8s from "@pulumi/kubernetes";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { AppImage } from "./components/app-image";
+import { Autoscaling } from "./components/autoscaling";
 import { assertCallerHasAccess, logGroupExists, resolveCaller } from "./components/aws-context";
 import { controlPlaneLogGroupName } from "./components/cluster/control-plane";
 import { Cluster } from "./components/cluster";
 import { DnsRecord } from "./components/dns";
+import { AwsContext } from "./components/iam-documents";
+import { Monitoring } from "./components/monitoring";
 import { Network } from "./components/network";
 import { Redis } from "./components/redis";
 import { Registry } from "./components/registry";
-import { appName, LoadBalancerSettings, WebApp } from "./components/web-app";
-import { configuredRedisPassword, readSettings, Settings } from "./stacks";
+import { appContainerName, appName, LoadBalancerSettings, WebApp } from "./components/web-app";
+import { configuredAlertUrls, configuredRedisPassword, readSettings, Settings } from "./stacks";
 
 interface WorkloadTarget {
     provider: k8s.Provider;
@@ -21,19 +24,63 @@ interface WorkloadTarget {
     storageClassName?: string;
     podSecurityVersion: string;
     loadBalancer: LoadBalancerSettings;
+    /** On AWS: what Loki's S3 bucket and its Pod Identity role need. */
+    aws?: { provider: aws.Provider; context: AwsContext; cluster: pulumi.Input<string> };
+}
+
+function deployMonitoring(settings: Settings, target: WorkloadTarget): Monitoring | undefined {
+    if (!settings.monitoring) return undefined;
+    const production = settings.environment === "production";
+    return new Monitoring(
+        "monitoring",
+        {
+            namespace: settings.metricsScraperNamespace,
+            podSecurityVersion: target.podSecurityVersion,
+            storageClassName: target.storageClassName,
+            sizing: {
+                prometheusReplicas: settings.prometheusReplicas,
+                prometheusRetention: settings.prometheusRetention,
+                prometheusStorageSize: settings.prometheusStorageSize,
+                alertmanagerReplicas: settings.alertmanagerReplicas,
+                lokiRetention: settings.lokiRetention,
+                lokiStorageSize: settings.lokiStorageSize,
+                resourceTier: settings.monitoringResourceTier,
+            },
+            alerting: { receiverType: settings.alertReceiverType, ...configuredAlertUrls() },
+            grafanaInternalLoadBalancer: settings.grafanaInternalLoadBalancer,
+            logStorage:
+                settings.lokiStorage === "s3" && target.aws
+                    ? {
+                          kind: "s3",
+                          aws: target.aws.context,
+                          iam: { permissionsBoundaryArn: settings.iamPermissionsBoundaryArn },
+                          clusterName: settings.clusterName,
+                          cluster: target.aws.cluster,
+                          protect: production,
+                      }
+                    : { kind: "filesystem" },
+            app: { namespace: settings.namespace, container: appContainerName },
+        },
+        {
+            providers: { kubernetes: target.provider, ...(target.aws ? { aws: target.aws.provider } : {}) },
+            // Deleted before the nodes and storage, so its volumes and load balancer go first on destroy.
+            dependsOn: target.dependsOn,
+        },
+    );
 }
 
 function deployWorkload(settings: Settings, target: WorkloadTarget) {
     const options = { providers: { kubernetes: target.provider }, dependsOn: target.dependsOn };
+    const monitoring = deployMonitoring(settings, target);
     const redisNamespace = `${settings.namespace}-redis`;
     const redis = new Redis(
         "redis",
         {
             namespace: redisNamespace,
             podSecurityVersion: target.podSecurityVersion,
-            chartVersion: settings.redisChartVersion,
             replicas: settings.redisReplicas,
             storageSize: settings.redisStorageSize,
+            memoryLimit: settings.redisMemoryLimit,
             storageClassName: target.storageClassName,
             configuredPassword: configuredRedisPassword(),
             clientNamespace: settings.namespace,
@@ -43,7 +90,7 @@ function deployWorkload(settings: Settings, target: WorkloadTarget) {
         },
         options,
     );
-    return new WebApp(
+    const app = new WebApp(
         "app",
         {
             namespace: settings.namespace,
@@ -60,9 +107,25 @@ function deployWorkload(settings: Settings, target: WorkloadTarget) {
             },
             redis: { host: redis.host, port: redis.port, password: redis.password, namespace: redisNamespace },
             loadBalancer: target.loadBalancer,
+            metrics: monitoring && {
+                scraperNamespace: settings.metricsScraperNamespace,
+                monitoringCrds: monitoring.crds,
+                targetRequestsPerSecond: settings.appTargetRequestsPerSecond,
+            },
         },
         { ...options, dependsOn: [...target.dependsOn, redis] },
     );
+    return { app, monitoring };
+}
+
+/** How to reach Grafana: its admin password (secret) and the port-forward command. */
+function monitoringOutputs(monitoring: Monitoring | undefined) {
+    if (monitoring === undefined) return {};
+    return {
+        grafanaAdminPassword: monitoring.grafanaAdminPassword,
+        grafanaPortForward: monitoring.grafanaPortForwardCommand,
+        ...(monitoring.logBucketName ? { lokiBucketName: monitoring.logBucketName } : {}),
+    };
 }
 
 async function deployToAws(settings: Settings & { region: string }) {
@@ -80,7 +143,12 @@ async function deployToAws(settings: Settings & { region: string }) {
 
     const network = new Network(
         "network",
-        { cidrBlock: settings.vpcCidr, availabilityZoneCount: settings.availabilityZoneCount, natGateways: settings.natGateways },
+        {
+            cidrBlock: settings.vpcCidr,
+            availabilityZoneCount: settings.availabilityZoneCount,
+            natGateways: settings.natGateways,
+            karpenterDiscoveryName: settings.clusterName,
+        },
         awsOptions,
     );
     const registry = new Registry(
@@ -122,6 +190,24 @@ async function deployToAws(settings: Settings & { region: string }) {
         },
         awsOptions,
     );
+    const autoscaling = new Autoscaling(
+        "autoscaling",
+        {
+            aws: caller.aws,
+            iam: { permissionsBoundaryArn: settings.iamPermissionsBoundaryArn },
+            environment: production ? "production" : "staging",
+            clusterName: settings.clusterName,
+            cluster: cluster.name,
+            clusterSecurityGroupId: cluster.securityGroupId,
+            volumeKeyArn: cluster.volumeKeyArn,
+            amiAlias: `al2023@${settings.karpenterAmiVersion}`,
+            diskSizeGiB: settings.nodeDiskSizeGiB,
+            limits: { cpu: settings.nodePoolCpuLimit, memoryGiB: settings.nodePoolMemoryLimitGiB },
+            tags: { project: settings.project, stack: settings.stack, environment: settings.environment, "managed-by": "karpenter" },
+            dependsOn: cluster.workloadDependencies,
+        },
+        { providers: { aws: provider, kubernetes: cluster.provider } },
+    );
 
     const image =
         settings.image ??
@@ -136,14 +222,17 @@ async function deployToAws(settings: Settings & { region: string }) {
             awsOptions,
         ).ref;
 
-    const app = deployWorkload(settings, {
+    const { app, monitoring } = deployWorkload(settings, {
         provider: cluster.provider,
         image,
-        dependsOn: cluster.workloadDependencies,
+        // The NodePools too: on destroy the workload leaves before Karpenter's nodes are drained and terminated.
+        dependsOn: [...cluster.workloadDependencies, ...autoscaling.nodePools],
         storageClassName: "gp3",
         podSecurityVersion: `v${settings.kubernetesVersion}`,
         loadBalancer: { kind: "aws", sourceRanges: settings.loadBalancerSourceRanges, certificateArn: settings.certificateArn },
+        aws: { provider, context: caller.aws, cluster: cluster.name },
     });
+    if (monitoring !== undefined) autoscaling.scrapeMetrics(monitoring.crds);
 
     if (settings.domainName !== undefined && settings.hostedZoneId !== undefined) {
         new DnsRecord("app", { hostedZoneId: settings.hostedZoneId, domainName: settings.domainName, target: app.loadBalancerHostname }, awsOptions);
@@ -162,13 +251,14 @@ async function deployToAws(settings: Settings & { region: string }) {
         loadBalancerHostname: app.loadBalancerHostname,
         hostname,
         url: pulumi.interpolate`${scheme}://${hostname}`,
+        ...monitoringOutputs(monitoring),
     };
 }
 
 function deployToLocalCluster(settings: Settings & { image: string }) {
     // No kubeconfig given: the provider uses the current context, like kubectl.
     const provider = new k8s.Provider("local", { enableServerSideApply: true });
-    const app = deployWorkload(settings, {
+    const { app, monitoring } = deployWorkload(settings, {
         provider,
         image: settings.image,
         dependsOn: [],
@@ -181,6 +271,7 @@ function deployToLocalCluster(settings: Settings & { image: string }) {
         loadBalancerHostname: app.loadBalancerHostname,
         hostname: app.loadBalancerHostname,
         url: app.loadBalancerHostname.apply((host) => (host ? `http://${host}` : "")),
+        ...monitoringOutputs(monitoring),
     };
 }
 

@@ -2,8 +2,13 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { labelsFor, podSecurityLabels } from "./labels";
+import { mebibytes } from "../stacks/quantities";
 
-export const redisChartRepository = "https://dandydeveloper.github.io/charts";
+import * as path from "path";
+
+/** The vendored chart (charts/README.md: source and checksum); the version pin lives here. */
+export const redisChart = { name: "redis-ha", version: "4.38.0" } as const;
+export const redisChartFile = path.join(__dirname, "..", "charts", `${redisChart.name}-${redisChart.version}.tgz`);
 /** Helm release name; the chart names its objects after it (redis-ha, redis-ha-server, redis-ha-haproxy). */
 export const redisReleaseName = "redis-ha";
 export const redisPort = 6379;
@@ -15,11 +20,16 @@ const passwordKey = "auth";
 const sentinelPasswordKey = "sentinel-password";
 
 export interface RedisArgs {
+    /** The namespace Redis gets to itself (`<app namespace>-redis`), enforcing Pod Security "restricted". */
     namespace: string;
+    /** The Pod Security Standards version the namespace enforces, e.g. v1.34 (the cluster's) or latest. */
     podSecurityVersion: string;
-    chartVersion: string;
+    /** Redis servers (config: redisReplicas): 1, or 3 to 7 with Sentinel failover behind HAProxy. */
     replicas: number;
+    /** Persistent volume size per server (config: redisStorageSize), e.g. 8Gi. */
     storageSize: string;
+    /** Memory limit of each Redis container (config: redisMemoryLimit), e.g. 1Gi; maxmemory is derived from it. */
+    memoryLimit: string;
     /** Undefined uses the cluster's default StorageClass (local clusters). */
     storageClassName?: string;
     /** A password from config; when absent one is generated and kept (secret) in the stack state. */
@@ -27,6 +37,7 @@ export interface RedisArgs {
     /** The only namespace and pods allowed to talk to Redis, besides Redis itself. */
     clientNamespace: string;
     clientPodLabels: Record<string, string>;
+    /** The namespace allowed to scrape the exporter and HAProxy's metrics (config: metricsScraperNamespace). */
     metricsScraperNamespace: string;
     /**
      * Production keeps Redis and its volumes when the stack is destroyed (and refuses to delete it without
@@ -35,15 +46,25 @@ export interface RedisArgs {
     protectData: boolean;
 }
 
+/**
+ * maxmemory as a share of the container's memory limit. An AOF rewrite forks Redis, and under writes the child's
+ * copy-on-write pages can approach the dataset's size, so the dataset gets at most half of the limit; without
+ * maxmemory, noeviction never applies and the kernel kills Redis at the limit instead.
+ */
+const maxmemoryShareOfLimit = 0.5;
+
+export function redisMaxmemory(memoryLimit: string): string {
+    return `${Math.floor(mebibytes(memoryLimit) * maxmemoryShareOfLimit)}mb`;
+}
+
 const resources = {
-    redis: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
     sentinel: { requests: { cpu: "25m", memory: "32Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
     small: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
     haproxy: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "250m", memory: "128Mi" } },
 };
 
 /** The chart values this program sets; exported so tests can check them without rendering the chart. */
-export function redisValues(args: Pick<RedisArgs, "replicas" | "storageSize" | "storageClassName">, secretName: string) {
+export function redisValues(args: Pick<RedisArgs, "replicas" | "storageSize" | "storageClassName" | "memoryLimit">, secretName: string) {
     const highlyAvailable = args.replicas > 1;
     return {
         replicas: args.replicas,
@@ -64,9 +85,11 @@ export function redisValues(args: Pick<RedisArgs, "replicas" | "storageSize" | "
                 appendfsync: "everysec",
                 // With one replica there is nobody to replicate to, and a write quorum would block every write.
                 "min-replicas-to-write": highlyAvailable ? 1 : 0,
+                maxmemory: redisMaxmemory(args.memoryLimit),
+                // A full Redis refuses writes rather than dropping links.
                 "maxmemory-policy": "noeviction",
             },
-            resources: resources.redis,
+            resources: { requests: { cpu: "100m", memory: args.memoryLimit }, limits: { cpu: "500m", memory: args.memoryLimit } },
         },
         persistentVolume: {
             enabled: true,
@@ -81,6 +104,10 @@ export function redisValues(args: Pick<RedisArgs, "replicas" | "storageSize" | "
             resources: resources.haproxy,
             init: { resources: resources.small },
             metrics: { enabled: highlyAvailable },
+            // HAProxy talks to Sentinel and Redis only, never to the Kubernetes API.
+            serviceAccount: { automountToken: false },
+            // Without it a node drain may evict both HAProxy pods at once, and every client loses Redis.
+            podDisruptionBudget: highlyAvailable ? { maxUnavailable: 1 } : {},
         },
         exporter: { enabled: true, resources: resources.small },
         init: { resources: resources.small },
@@ -130,9 +157,8 @@ export class Redis extends pulumi.ComponentResource {
             {
                 metadata: {
                     name: args.namespace,
-                    // The chart is third-party and not rendered here, so its containers cannot all be checked against
-                    // "restricted" before a deploy: enforce baseline, and warn and audit on restricted to surface any gap.
-                    labels: { ...labelsFor("redis"), ...podSecurityLabels("baseline", args.podSecurityVersion) },
+                    // Every pod the chart renders meets "restricted" (tests/redis-chart.test.ts renders it with real Helm).
+                    labels: { ...labelsFor("redis"), ...podSecurityLabels("restricted", args.podSecurityVersion) },
                 },
             },
             { parent, ...protection },
@@ -175,9 +201,9 @@ export class Redis extends pulumi.ComponentResource {
             name,
             {
                 name: redisReleaseName,
-                chart: "redis-ha",
-                version: args.chartVersion,
-                repositoryOpts: { repo: redisChartRepository },
+                // Deployed from the vendored file: no chart repository needed, and tests render exactly this.
+                chart: redisChartFile,
+                version: redisChart.version,
                 namespace: namespace.metadata.name,
                 values: redisValues(args, secretName),
                 // A failed upgrade rolls back to the last good release instead of leaving Redis half-changed.

@@ -97,13 +97,14 @@ function isMap(value: unknown): value is Record<string, unknown> {
 /**
  * Paths of keys in `values` that the chart's defaults do not have. Helm ignores unknown keys silently, so a typo
  * or a key from another chart version deploys as if it were not set. Below a default that is an empty map (or
- * null) the chart takes free-form keys (labels, annotations, extra config), so nothing there is unknown.
+ * null) the chart takes free-form keys (labels, annotations, extra config), so nothing there is unknown; so it
+ * does below `freeForm` paths, maps whose every entry the chart's templates render (a caller checks that).
  */
-export function unknownValueKeys(values: unknown, defaults: unknown, at = ""): string[] {
-    if (!isMap(values) || !isMap(defaults) || Object.keys(defaults).length === 0) return [];
+export function unknownValueKeys(values: unknown, defaults: unknown, freeForm: string[] = [], at = ""): string[] {
+    if (!isMap(values) || !isMap(defaults) || Object.keys(defaults).length === 0 || freeForm.includes(at)) return [];
     return Object.entries(values).flatMap(([key, value]) => {
         const keyPath = at ? `${at}.${key}` : key;
         if (!(key in defaults)) return [keyPath];
-        return unknownValueKeys(value, defaults[key], keyPath);
+        return unknownValueKeys(value, defaults[key], freeForm, keyPath);
     });
 }

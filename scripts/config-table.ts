@@ -20,9 +20,9 @@ const localKeys = new Set([
     "appMemoryRequest",
     "appMemoryLimit",
     "loadBalancerSourceRanges",
-    "redisChartVersion",
     "redisReplicas",
     "redisStorageSize",
+    "redisMemoryLimit",
     "redisPassword",
 ]);
 

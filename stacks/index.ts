@@ -17,3 +17,9 @@ export function readSettings(): Settings {
 export function configuredRedisPassword(): pulumi.Output<string> | undefined {
     return new pulumi.Config(configNamespace).getSecret("redisPassword");
 }
+
+/** The alert receiver and heartbeat URLs (`pulumi config set --secret alertReceiverUrl ...`), kept secret. */
+export function configuredAlertUrls(): { receiverUrl?: pulumi.Output<string>; heartbeatUrl?: pulumi.Output<string> } {
+    const config = new pulumi.Config(configNamespace);
+    return { receiverUrl: config.getSecret("alertReceiverUrl"), heartbeatUrl: config.getSecret("alertHeartbeatUrl") };
+}

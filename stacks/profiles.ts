@@ -25,6 +25,9 @@ export interface ProfileDefaults {
     nodeDesiredSize: number;
     nodeMaxSize: number;
     nodeDiskSizeGiB: number;
+    nodePoolCpuLimit: number;
+    nodePoolMemoryLimitGiB: number;
+    karpenterAmiVersion: string;
     ecrKeepTaggedImages: number;
     addonVersions: Record<string, string>;
 
@@ -37,10 +40,23 @@ export interface ProfileDefaults {
     appMemoryRequest: string;
     appMemoryLimit: string;
     loadBalancerSourceRanges: string[];
-    redisChartVersion: string;
     redisReplicas: number;
     redisStorageSize: string;
+    redisMemoryLimit: string;
     metricsScraperNamespace: string;
+
+    monitoring: boolean;
+    monitoringResourceTier: "small" | "standard" | "large";
+    prometheusReplicas: number;
+    prometheusRetention: string;
+    prometheusStorageSize: string;
+    alertmanagerReplicas: number;
+    alertReceiverType: "webhook" | "slack";
+    lokiStorage: "filesystem" | "s3";
+    lokiRetention: string;
+    lokiStorageSize: string;
+    grafanaInternalLoadBalancer: boolean;
+    appTargetRequestsPerSecond: number;
 }
 
 const shared = {
@@ -51,6 +67,9 @@ const shared = {
     clusterViewerPrincipalArns: [],
     allowSpotInProduction: false,
     nodeDiskSizeGiB: 50,
+    // The AMI pin of Karpenter's nodes: amazon-linux-2023 EKS release v20260714 (awslabs/amazon-eks-ami CHANGELOG.md),
+    // which has images for Kubernetes 1.30 to 1.36.
+    karpenterAmiVersion: "v20260714",
     addonVersions: {},
     namespace: "eks-app",
     // Where Prometheus (or another scraper) runs; the only namespace admitted to Redis's exporter.
@@ -61,8 +80,12 @@ const shared = {
     appMemoryRequest: "128Mi",
     appMemoryLimit: "256Mi",
     loadBalancerSourceRanges: ["0.0.0.0/0"],
-    // redis-ha chart (https://github.com/DandyDeveloper/charts); the version pin lives here.
-    redisChartVersion: "4.38.0",
+    // Monitoring (kube-prometheus-stack, Loki, Alloy, prometheus-adapter); chart pins: components/monitoring-charts.ts.
+    monitoring: true,
+    alertReceiverType: "webhook",
+    grafanaInternalLoadBalancer: false,
+    // Per pod: well below what one pod at its CPU request serves (bench/), so pods are added before latency grows.
+    appTargetRequestsPerSecond: 50,
 } satisfies Partial<ProfileDefaults>;
 
 export const profiles: Record<Environment, ProfileDefaults> = {
@@ -81,11 +104,22 @@ export const profiles: Record<Environment, ProfileDefaults> = {
         nodeMinSize: 2,
         nodeDesiredSize: 2,
         nodeMaxSize: 4,
+        nodePoolCpuLimit: 16,
+        nodePoolMemoryLimitGiB: 64,
         ecrKeepTaggedImages: 20,
         appMinReplicas: 2,
         appMaxReplicas: 4,
         redisReplicas: 1,
         redisStorageSize: "2Gi",
+        redisMemoryLimit: "512Mi",
+        monitoringResourceTier: "standard",
+        prometheusReplicas: 1,
+        prometheusRetention: "7d",
+        prometheusStorageSize: "20Gi",
+        alertmanagerReplicas: 1,
+        lokiStorage: "filesystem",
+        lokiRetention: "168h",
+        lokiStorageSize: "10Gi",
     },
     production: {
         ...shared,
@@ -99,11 +133,23 @@ export const profiles: Record<Environment, ProfileDefaults> = {
         nodeMinSize: 3,
         nodeDesiredSize: 3,
         nodeMaxSize: 9,
+        nodePoolCpuLimit: 64,
+        nodePoolMemoryLimitGiB: 256,
         ecrKeepTaggedImages: 100,
         appMinReplicas: 3,
         appMaxReplicas: 10,
         redisReplicas: 3,
         redisStorageSize: "8Gi",
+        redisMemoryLimit: "1Gi",
+        // Two Prometheus servers scrape the same targets; three Alertmanagers deduplicate notifications by gossip.
+        monitoringResourceTier: "large",
+        prometheusReplicas: 2,
+        prometheusRetention: "30d",
+        prometheusStorageSize: "100Gi",
+        alertmanagerReplicas: 3,
+        lokiStorage: "s3",
+        lokiRetention: "720h",
+        lokiStorageSize: "20Gi",
     },
     // The local profile deploys only the workload onto the current kubeconfig context; the AWS keys are unused.
     local: {
@@ -118,6 +164,8 @@ export const profiles: Record<Environment, ProfileDefaults> = {
         nodeMinSize: 1,
         nodeDesiredSize: 1,
         nodeMaxSize: 1,
+        nodePoolCpuLimit: 4,
+        nodePoolMemoryLimitGiB: 8,
         ecrKeepTaggedImages: 1,
         appMinReplicas: 1,
         appMaxReplicas: 2,
@@ -125,5 +173,14 @@ export const profiles: Record<Environment, ProfileDefaults> = {
         appMemoryRequest: "64Mi",
         redisReplicas: 1,
         redisStorageSize: "1Gi",
+        redisMemoryLimit: "256Mi",
+        monitoringResourceTier: "small",
+        prometheusReplicas: 1,
+        prometheusRetention: "2d",
+        prometheusStorageSize: "5Gi",
+        alertmanagerReplicas: 1,
+        lokiStorage: "filesystem",
+        lokiRetention: "24h",
+        lokiStorageSize: "2Gi",
     },
 };

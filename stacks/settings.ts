@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { eksAddonNames } from "../components/cluster/addon-names";
 import { stackResourceName } from "./naming";
+import { mebibytes, millicores } from "./quantities";
 import { capacityTypes, Environment, environments, natGatewayStrategies, ProfileDefaults, profiles } from "./profiles";
 
 export const configNamespace = "eks-app";
@@ -27,6 +28,10 @@ export interface Settings extends ProfileDefaults {
     clusterDeployerPrincipalArn?: string;
     /** True when the user set eks-app:redisPassword (a secret); otherwise the program generates one. */
     redisPasswordConfigured: boolean;
+    /** True when the user set eks-app:alertReceiverUrl (a secret); otherwise alerts stay in Alertmanager. */
+    alertReceiverConfigured: boolean;
+    /** True when the user set eks-app:alertHeartbeatUrl (a secret). */
+    alertHeartbeatConfigured: boolean;
     clusterName: string;
 }
 
@@ -94,6 +99,13 @@ const fields = {
     nodeDesiredSize: { kind: "number", schema: int(1, 100), allowed: "an integer from 1 to 100" },
     nodeMaxSize: { kind: "number", schema: int(1, 100), allowed: "an integer from 1 to 100" },
     nodeDiskSizeGiB: { kind: "number", schema: int(20, 1000), allowed: "an integer from 20 to 1000" },
+    nodePoolCpuLimit: { kind: "number", schema: int(4, 10000), allowed: "an integer number of vCPUs from 4 to 10000" },
+    nodePoolMemoryLimitGiB: { kind: "number", schema: int(8, 40000), allowed: "an integer number of GiB from 8 to 40000" },
+    karpenterAmiVersion: {
+        kind: "string",
+        schema: z.string().regex(/^v\d{8}$/),
+        allowed: "an EKS AMI release like v20260714 (https://github.com/awslabs/amazon-eks-ami/releases), never latest",
+    },
     ecrKeepTaggedImages: { kind: "number", schema: int(1, 1000), allowed: "an integer from 1 to 1000" },
     addonVersions: {
         kind: "json",
@@ -124,19 +136,41 @@ const fields = {
     appMemoryRequest: { kind: "string", schema: memoryQuantity, allowed: "a memory quantity in Mi or Gi, like 128Mi" },
     appMemoryLimit: { kind: "string", schema: memoryQuantity, allowed: "a memory quantity in Mi or Gi, like 256Mi" },
     loadBalancerSourceRanges: { kind: "json", schema: z.array(cidr).min(1), allowed: "a non-empty list of IPv4 CIDRs" },
-    redisChartVersion: { kind: "string", schema: z.string().regex(/^\d+\.\d+\.\d+$/), allowed: "an exact chart version like 4.38.0" },
     redisReplicas: {
         kind: "number",
         schema: int(1, 7).refine((n) => n !== 2),
         allowed: "1 (no failover) or 3 to 7 (Sentinel needs a majority to fail over)",
     },
     redisStorageSize: { kind: "string", schema: memoryQuantity, allowed: "a size in Mi or Gi, like 8Gi" },
+    redisMemoryLimit: {
+        kind: "string",
+        schema: memoryQuantity.refine((quantity) => mebibytes(quantity) >= 128 && mebibytes(quantity) <= 65536),
+        allowed: "a memory quantity from 128Mi to 64Gi, like 1Gi",
+    },
     redisPassword: {
         kind: "string",
         schema: z.string().min(16).max(128).regex(/^[A-Za-z0-9_.~+=-]+$/),
         allowed: "16 to 128 characters of A-Z a-z 0-9 _ . ~ + = - (set it with --secret)",
         secret: true,
     },
+    monitoring: { kind: "boolean", schema: z.boolean(), allowed: "true or false" },
+    monitoringResourceTier: { kind: "string", schema: z.enum(["small", "standard", "large"]), allowed: "small, standard or large" },
+    prometheusReplicas: { kind: "number", schema: int(1, 3), allowed: "an integer from 1 to 3" },
+    prometheusRetention: { kind: "string", schema: z.string().regex(/^[1-9]\d*[dw]$/), allowed: "a duration in days or weeks, like 15d or 2w" },
+    prometheusStorageSize: { kind: "string", schema: memoryQuantity, allowed: "a size in Mi or Gi, like 50Gi" },
+    alertmanagerReplicas: { kind: "number", schema: int(1, 5), allowed: "an integer from 1 to 5" },
+    alertReceiverType: { kind: "string", schema: z.enum(["webhook", "slack"]), allowed: "webhook or slack" },
+    alertReceiverUrl: { kind: "string", schema: z.url({ protocol: /^https$/ }), allowed: "an https URL (set it with --secret)", secret: true },
+    alertHeartbeatUrl: { kind: "string", schema: z.url({ protocol: /^https$/ }), allowed: "an https URL (set it with --secret)", secret: true },
+    lokiStorage: { kind: "string", schema: z.enum(["filesystem", "s3"]), allowed: "filesystem or s3" },
+    lokiRetention: {
+        kind: "string",
+        schema: z.string().regex(/^[1-9]\d*h$/).refine((hours) => Number(hours.slice(0, -1)) % 24 === 0),
+        allowed: "whole days in hours, like 168h (Loki applies retention per 24h index period)",
+    },
+    lokiStorageSize: { kind: "string", schema: memoryQuantity, allowed: "a size in Mi or Gi, like 10Gi" },
+    grafanaInternalLoadBalancer: { kind: "boolean", schema: z.boolean(), allowed: "true or false" },
+    appTargetRequestsPerSecond: { kind: "number", schema: int(1, 100000), allowed: "an integer from 1 to 100000" },
     domainName: { kind: "string", schema: dnsName, allowed: "a lower-case DNS name like shortener.example.com" },
     hostedZoneId: { kind: "string", schema: z.string().regex(/^Z[A-Z0-9]{1,31}$/), allowed: "a Route 53 hosted zone id like Z0123456789ABCDEFGHIJ" },
     iamPermissionsBoundaryArn: {
@@ -176,6 +210,9 @@ export const configKeyMeanings: Record<ConfigKey, string> = {
     nodeDesiredSize: "Nodes at creation; later left to an autoscaler.",
     nodeMaxSize: "Most nodes.",
     nodeDiskSizeGiB: "Encrypted gp3 root volume size per node.",
+    nodePoolCpuLimit: "Most vCPUs each Karpenter NodePool may run at once: the cap on what node autoscaling can spend.",
+    nodePoolMemoryLimitGiB: "Most memory (GiB) each Karpenter NodePool may run at once.",
+    karpenterAmiVersion: "The AL2023 EKS AMI release Karpenter's nodes boot (`al2023@<version>`); changing it replaces the nodes, budget by budget.",
     ecrKeepTaggedImages: "How many tagged images the ECR lifecycle policy keeps (untagged ones expire after a day).",
     addonVersions: "Pins EKS addon versions; an addon not listed gets EKS's default for the Kubernetes version.",
     namespace: "Namespace of the app; Redis goes to `<namespace>-redis`.",
@@ -190,10 +227,24 @@ export const configKeyMeanings: Record<ConfigKey, string> = {
     appMemoryRequest: "Memory request per app pod.",
     appMemoryLimit: "Memory limit per app pod.",
     loadBalancerSourceRanges: "Client CIDRs the public load balancer accepts.",
-    redisChartVersion: "The redis-ha Helm chart version.",
     redisReplicas: "Redis servers; more than one adds Sentinel failover behind HAProxy.",
     redisStorageSize: "Persistent volume size per Redis server.",
+    redisMemoryLimit: "Memory limit per Redis server; maxmemory is half of it, leaving room for the AOF rewrite's fork.",
     redisPassword: "Secret. Redis password; generated (and kept in the stack's encrypted state) when unset.",
+    monitoring: "Deploys the monitoring stack (Prometheus, Alertmanager, Grafana, Loki, Alloy, prometheus-adapter) into `metricsScraperNamespace`; off skips it, and the HPA scales on CPU only.",
+    monitoringResourceTier: "CPU and memory requests and limits of every monitoring component (`components/monitoring-values.ts`).",
+    prometheusReplicas: "Prometheus servers, each scraping everything (2 for high availability).",
+    prometheusRetention: "How long Prometheus keeps metrics (also bounded by 85% of its volume).",
+    prometheusStorageSize: "Prometheus volume per replica.",
+    alertmanagerReplicas: "Alertmanager replicas (more than one: clustered, notifications deduplicated).",
+    alertReceiverType: "How `alertReceiverUrl` is called: a JSON `webhook` or a `slack` incoming webhook.",
+    alertReceiverUrl: "Secret. Where Alertmanager sends alerts; unset, alerts are only visible in Alertmanager and Grafana.",
+    alertHeartbeatUrl: "Secret. A dead man's switch service (webhook) that receives the always-firing `DeadMansSwitch` every 5 minutes.",
+    lokiStorage: "Where Loki keeps logs: its volume (`filesystem`) or an S3 bucket of its own (`s3`, AWS only; kept on destroy in production).",
+    lokiRetention: "How long Loki keeps logs.",
+    lokiStorageSize: "Loki's volume (all logs with `filesystem`; write-ahead log and caches with `s3`).",
+    grafanaInternalLoadBalancer: "Puts Grafana behind an internal (VPC-only) NLB; otherwise reach it with `kubectl port-forward` (the `grafanaPortForward` output).",
+    appTargetRequestsPerSecond: "Requests per second per app pod the autoscaler aims for (through prometheus-adapter; needs `monitoring`).",
     domainName: "Public name of the app; with `hostedZoneId` a Route 53 CNAME is created.",
     hostedZoneId: "Route 53 hosted zone in which to create `domainName`.",
     certificateArn: "ACM certificate for `domainName`: the NLB terminates TLS on 443.",
@@ -241,14 +292,6 @@ function closestKey(unknownKey: string): string | undefined {
         const candidate = key.toLowerCase();
         return candidate.startsWith(lower) || lower.startsWith(candidate) || candidate.replace(/s$/, "") === lower.replace(/s$/, "");
     });
-}
-
-function millicores(quantity: string): number {
-    return quantity.endsWith("m") ? Number(quantity.slice(0, -1)) : Number(quantity) * 1000;
-}
-
-function mebibytes(quantity: string): number {
-    return quantity.endsWith("Gi") ? Number(quantity.slice(0, -2)) * 1024 : Number(quantity.slice(0, -2));
 }
 
 export interface RawStackConfig {
@@ -310,9 +353,13 @@ export function parseSettings({ project, stack, config }: RawStackConfig): Setti
         environment,
         region: environment === "local" ? undefined : region,
         redisPasswordConfigured: "redisPassword" in given,
+        alertReceiverConfigured: "alertReceiverUrl" in given,
+        alertHeartbeatConfigured: "alertHeartbeatUrl" in given,
         clusterName: stackResourceName(stack),
-    } as Settings & { redisPassword?: string };
+    } as Settings & { redisPassword?: string; alertReceiverUrl?: string; alertHeartbeatUrl?: string };
     delete settings.redisPassword;
+    delete settings.alertReceiverUrl;
+    delete settings.alertHeartbeatUrl;
 
     problems.push(...contradictions(settings, given));
     if (problems.length > 0) throw new ConfigError(problems);
@@ -380,6 +427,9 @@ function contradictions(s: Settings, given: Record<string, unknown>): string[] {
     }
     if (s.hostedZoneId !== undefined && s.domainName === undefined) {
         problems.push(`${k("hostedZoneId")} = ${JSON.stringify(s.hostedZoneId)} is set but ${k("domainName")} is not: name the record to create`);
+    }
+    if (s.environment === "local" && (s.lokiStorage === "s3" || s.grafanaInternalLoadBalancer)) {
+        problems.push(`${k("lokiStorage")} = "s3" and ${k("grafanaInternalLoadBalancer")} = true are not allowed in the local environment, which creates no AWS resource`);
     }
     if (s.environment === "local" && (s.domainName !== undefined || s.certificateArn !== undefined)) {
         problems.push(`${k("domainName")} and ${k("certificateArn")} are not allowed in the local environment, which has no AWS load balancer`);

@@ -1,6 +1,5 @@
 import { strict as assert } from "assert";
 import { ConfigError, parseSettings } from "../stacks/settings";
-import { profiles } from "../stacks/profiles";
 import { ProgramError, readStackConfig, runProgram, StackName } from "../harness";
 
 function settingsFor(stack: StackName, overrides: Record<string, string> = {}, without: string[] = []) {
@@ -21,10 +20,10 @@ function configErrorFor(stack: StackName, overrides: Record<string, string>, wit
 
 describe("settings", () => {
     describe("the committed stack files", () => {
-        it("dev is staging with the staging profile's defaults", () => {
+        it("dev is staging: one NAT gateway, in eu-west-1, cluster eks-app-dev", () => {
             const settings = settingsFor("dev");
             assert.equal(settings.environment, "staging");
-            assert.equal(settings.natGateways, profiles.staging.natGateways);
+            assert.equal(settings.natGateways, "single");
             assert.equal(settings.region, "eu-west-1");
             assert.equal(settings.clusterName, "eks-app-dev");
         });
@@ -92,7 +91,7 @@ describe("settings", () => {
             { key: "appCpuRequest", value: "lots", allowed: /CPU quantity/ },
             { key: "appMemoryLimit", value: "1GB", allowed: /Mi or Gi/ },
             { key: "loadBalancerSourceRanges", value: "[]", allowed: /non-empty list of IPv4 CIDRs/ },
-            { key: "redisChartVersion", value: "^4.38", allowed: /exact chart version/ },
+            { key: "redisMemoryLimit", value: "64Mi", allowed: /from 128Mi to 64Gi/ },
             { key: "redisReplicas", value: "2", allowed: /Sentinel needs a majority/ },
             { key: "domainName", value: "Not A Domain", allowed: /lower-case DNS name/ },
             { key: "certificateArn", value: "arn:aws:iam::123456789012:role/x", allowed: /ACM certificate ARN/ },
