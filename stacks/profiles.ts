@@ -14,6 +14,7 @@ export interface ProfileDefaults {
     kubernetesVersion: string;
     clusterEndpointPublicAccess: boolean;
     clusterEndpointPublicAccessCidrs: string[];
+    clusterEndpointOpenToInternet: boolean;
     clusterAdminPrincipalArns: string[];
     clusterViewerPrincipalArns: string[];
     controlPlaneLogRetentionDays: number;
@@ -63,6 +64,7 @@ const shared = {
     availabilityZoneCount: 3,
     kubernetesVersion: "1.34",
     clusterEndpointPublicAccess: true,
+    clusterEndpointOpenToInternet: false,
     clusterAdminPrincipalArns: [],
     clusterViewerPrincipalArns: [],
     allowSpotInProduction: false,

@@ -74,6 +74,7 @@ const fields = {
         allowed: `one of ${supportedKubernetesVersions.join(", ")}`,
     },
     clusterEndpointPublicAccess: { kind: "boolean", schema: z.boolean(), allowed: "true or false" },
+    clusterEndpointOpenToInternet: { kind: "boolean", schema: z.boolean(), allowed: "true or false" },
     clusterEndpointPublicAccessCidrs: { kind: "json", schema: z.array(cidr).max(40), allowed: "a list of IPv4 CIDRs, e.g. [\"203.0.113.10/32\"]" },
     clusterDeployerPrincipalArn: {
         kind: "string",
@@ -197,6 +198,8 @@ export const configKeyMeanings: Record<ConfigKey, string> = {
     natGateways: "One NAT gateway for the VPC, or one per AZ so an AZ outage does not cut the others off.",
     kubernetesVersion: "EKS Kubernetes minor version; node group and addon versions follow it.",
     clusterEndpointPublicAccess: "Whether the Kubernetes API is reachable from outside the VPC (the private endpoint is always on).",
+    clusterEndpointOpenToInternet:
+        "Acknowledges a public API endpoint open to every address (0.0.0.0/0), authenticated by IAM and access entries only: required in production to list 0.0.0.0/0, which GitHub-hosted runners need.",
     clusterEndpointPublicAccessCidrs: "CIDRs allowed to reach the public API endpoint: where `pulumi up` and kubectl run.",
     clusterDeployerPrincipalArn: "The role that runs `pulumi up` for this stack (CI's deploy role); granted cluster admin. Unset: whoever runs `up`.",
     clusterAdminPrincipalArns: "IAM roles or users granted cluster admin through EKS access entries (the deploying identity always is).",
@@ -403,8 +406,11 @@ function contradictions(s: Settings, given: Record<string, unknown>): string[] {
         if (s.redisReplicas < 3) {
             problems.push(`${k("redisReplicas")} = ${s.redisReplicas} is not allowed in production: expected at least 3 for Sentinel failover`);
         }
-        if (s.clusterEndpointPublicAccess && s.clusterEndpointPublicAccessCidrs.includes("0.0.0.0/0")) {
-            problems.push(`${k("clusterEndpointPublicAccessCidrs")} contains "0.0.0.0/0", which is not allowed in production: list the CIDRs that run pulumi (CI runners, VPN) or set ${k("clusterEndpointPublicAccess")} to false`);
+        if (s.clusterEndpointPublicAccess && s.clusterEndpointPublicAccessCidrs.includes("0.0.0.0/0") && !s.clusterEndpointOpenToInternet) {
+            problems.push(
+                `${k("clusterEndpointPublicAccessCidrs")} contains "0.0.0.0/0", which is not allowed in production unless ${k("clusterEndpointOpenToInternet")} is true ` +
+                    `(the API is then protected by IAM authentication alone): list the CIDRs that run pulumi (self-hosted runners, VPN), or set ${k("clusterEndpointPublicAccess")} to false and deploy from inside the VPC`,
+            );
         }
     }
     if (s.environment !== "local" && s.clusterEndpointPublicAccess && s.clusterEndpointPublicAccessCidrs.length === 0) {

@@ -39,15 +39,18 @@ describe("platform", () => {
             assert.equal(production.one("eks:index:Cluster").inputs.deletionProtection, true);
         });
 
-        it("staging's API is open, production's limited to the configured CIDRs", () => {
-            assert.deepEqual(staging.one("eks:index:Cluster").inputs.publicAccessCidrs, ["0.0.0.0/0"]);
-            assert.deepEqual(production.one("eks:index:Cluster").inputs.publicAccessCidrs, ["203.0.113.0/24"]);
+        it("limits production's public API to the configured CIDRs", async () => {
+            const limited = await runProgram("prod", {
+                config: { "eks-app:clusterEndpointPublicAccessCidrs": JSON.stringify(["198.51.100.7/32"]) },
+                without: ["eks-app:clusterEndpointOpenToInternet"],
+            });
+            assert.deepEqual(limited.one("eks:index:Cluster").inputs.publicAccessCidrs, ["198.51.100.7/32"]);
         });
 
         it("production can turn the public endpoint off entirely", async () => {
             const privateOnly = await runProgram("prod", {
                 config: { "eks-app:clusterEndpointPublicAccess": "false" },
-                without: ["eks-app:clusterEndpointPublicAccessCidrs"],
+                without: ["eks-app:clusterEndpointPublicAccessCidrs", "eks-app:clusterEndpointOpenToInternet"],
             });
             const inputs = privateOnly.one("eks:index:Cluster").inputs;
             assert.equal(inputs.endpointPublicAccess, false);

@@ -32,7 +32,8 @@ describe("settings", () => {
             const settings = settingsFor("prod");
             assert.equal(settings.environment, "production");
             assert.equal(settings.nodeCapacityType, "ON_DEMAND");
-            assert.deepEqual(settings.clusterEndpointPublicAccessCidrs, ["203.0.113.0/24"]);
+            assert.deepEqual(settings.clusterEndpointPublicAccessCidrs, ["0.0.0.0/0"]);
+            assert.equal(settings.clusterEndpointOpenToInternet, true);
         });
 
         it("local needs no AWS region", () => {
@@ -144,7 +145,7 @@ describe("settings", () => {
             { name: "spot in production", stack: "prod", overrides: { "eks-app:nodeCapacityType": "SPOT" }, message: /eks-app:nodeCapacityType = "SPOT" is not allowed in production unless eks-app:allowSpotInProduction is true/ },
             { name: "one app replica in production", stack: "prod", overrides: { "eks-app:appMinReplicas": "1" }, message: /eks-app:appMinReplicas = 1 is not allowed in production/ },
             { name: "one Redis in production", stack: "prod", overrides: { "eks-app:redisReplicas": "1" }, message: /eks-app:redisReplicas = 1 is not allowed in production/ },
-            { name: "a public API open to the world in production", stack: "prod", overrides: { "eks-app:clusterEndpointPublicAccessCidrs": '["0.0.0.0/0"]' }, message: /contains "0.0.0.0\/0", which is not allowed in production/ },
+            { name: "a public API open to the world in production, unacknowledged", stack: "prod", overrides: { "eks-app:clusterEndpointPublicAccessCidrs": '["0.0.0.0/0"]', "eks-app:clusterEndpointOpenToInternet": "false" }, message: /contains "0.0.0.0\/0", which is not allowed in production unless eks-app:clusterEndpointOpenToInternet is true/ },
             { name: "a public API with no CIDRs", stack: "prod", overrides: {}, without: ["eks-app:clusterEndpointPublicAccessCidrs"], message: /eks-app:clusterEndpointPublicAccessCidrs is empty while eks-app:clusterEndpointPublicAccess is true/ },
             { name: "CIDRs for a private API", stack: "prod", overrides: { "eks-app:clusterEndpointPublicAccess": "false" }, message: /eks-app:clusterEndpointPublicAccessCidrs is set while eks-app:clusterEndpointPublicAccess is false/ },
             { name: "imageTag and image together", stack: "dev", overrides: { "eks-app:imageTag": "abc123", "eks-app:image": "ghcr.io/acme/app:1.0.0" }, message: /eks-app:imageTag = "abc123" and eks-app:image = "ghcr.io\/acme\/app:1.0.0" are both set/ },
