@@ -27,10 +27,12 @@ export function contextDigest(directory: string): string {
 }
 
 export interface AppImageArgs {
+    /** The stack's ECR repository, where CI pushed the image or where the build is pushed. */
     repositoryUrl: pulumi.Output<string>;
     repositoryName: pulumi.Output<string>;
     /** The CI path: an image already pushed for this commit. When absent, the program builds app/ itself. */
     imageTag?: string;
+    /** The folder with the Dockerfile to build when no imageTag is given (app/). */
     buildContext: string;
 }
 

@@ -2,8 +2,11 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
 export interface DnsRecordArgs {
+    /** The Route 53 zone that holds domainName (config: hostedZoneId). */
     hostedZoneId: string;
+    /** The public name of the app (config: domainName). */
     domainName: string;
+    /** The load balancer's DNS name the record points at. */
     target: pulumi.Input<string>;
 }
 

@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 export interface RegistryArgs {
     /** A fixed name (eks-app-<stack>), so deploy permissions can be scoped to it. */
     repositoryName: string;
+    /** How many tagged images the lifecycle policy keeps (config: ecrKeepTaggedImages). */
     keepTaggedImages: number;
     /** Lets `pulumi destroy` delete a repository that still holds images; staging only. */
     forceDelete: boolean;

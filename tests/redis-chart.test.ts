@@ -163,6 +163,16 @@ describe("redis-ha as the real chart renders it", function () {
         }
     });
 
+    it("makes Sentinel fail over only with a majority, for every allowed replica count", async () => {
+        const quorums: Record<number, number> = {};
+        for (const replicas of [3, 4, 5]) {
+            const { objects } = render(await runProgram("prod", { config: { "eks-app:redisReplicas": String(replicas) } }));
+            const init = objects.find((o) => o.kind === "ConfigMap" && o.metadata.name === "redis-ha-configmap")!.data["init.sh"] as string;
+            quorums[replicas] = Number(/QUORUM="(\d+)"/.exec(init)?.[1]);
+        }
+        assert.deepEqual(quorums, { 3: 2, 4: 3, 5: 3 });
+    });
+
     describe("NetworkPolicies", () => {
         function flowsTo(objects: KubernetesObject[], namespace: string, from: PodEndpoint, ports: (string | number)[]): Flow[] {
             return podTemplates(objects).flatMap(({ template }) =>

@@ -243,6 +243,13 @@ describe("workload", () => {
             assert.deepEqual(service.spec.ports.map((p: { port: number }) => p.port), [80]);
         });
 
+        it("admits only the configured client CIDRs at the load balancer", async () => {
+            const office = ["198.51.100.0/24", "203.0.113.7/32"];
+            const run = await runProgram("dev", { config: { "eks-app:loadBalancerSourceRanges": JSON.stringify(office) } });
+            const service = run.ofType("kubernetes:core/v1:Service").find((s) => s.inputs.spec?.type === "LoadBalancer")!;
+            assert.deepEqual(service.inputs.spec.loadBalancerSourceRanges, office);
+        });
+
         it("exports hostname and url from the load balancer", () => {
             assert.equal(runs.dev.outputs.hostname, "app-0123456789.elb.eu-west-1.amazonaws.com");
             assert.equal(runs.dev.outputs.url, "http://app-0123456789.elb.eu-west-1.amazonaws.com");
