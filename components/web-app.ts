@@ -1,10 +1,14 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { PodPlacement } from "./autoscaling-profile";
 import { labelsFor, podSecurityLabels, selectorFor } from "./labels";
+import { requestsPerSecondMetric } from "./monitoring-values";
 import { publicServiceAnnotation } from "../stacks/naming";
 
 export const appName = "eks-app";
 export const appPort = 8080;
+/** The app's container: Alloy parses the JSON lines of this container's logs. */
+export const appContainerName = "app";
 const appUserId = 10001;
 /** How long a pod keeps serving after it is told to stop, so the load balancer deregisters it first. */
 const preStopPauseSeconds = 15;
@@ -14,20 +18,40 @@ const progressDeadlineSeconds = 240;
 export interface LoadBalancerSettings {
     /** "aws" annotates the Service for an internet-facing NLB; "local" leaves it to the local cluster. */
     kind: "aws" | "local";
+    /** Client CIDRs the load balancer admits (config: loadBalancerSourceRanges). */
     sourceRanges: string[];
+    /** ACM certificate: the NLB then also listens on 443 and terminates TLS (config: certificateArn). */
     certificateArn?: string;
 }
 
 export interface WebAppArgs {
+    /** The app's namespace (config: namespace), enforcing Pod Security "restricted". */
     namespace: string;
+    /** The Pod Security Standards version enforced, e.g. v1.34 (the cluster's) or latest. */
     podSecurityVersion: string;
+    /** The image to run, by digest on AWS (resolved from the CI tag or built from app/). */
     image: pulumi.Input<string>;
+    /** Pod count bounds for the HorizontalPodAutoscaler (config: appMinReplicas, appMaxReplicas). */
     minReplicas: number;
     maxReplicas: number;
+    /** Average CPU utilisation, in percent of the request, the autoscaler aims for (config: appCpuTargetUtilization). */
     cpuTargetUtilization: number;
+    /** Per pod, as Kubernetes quantities (config: appCpuRequest, appCpuLimit, appMemoryRequest, appMemoryLimit). */
     resources: { cpuRequest: string; cpuLimit: string; memoryRequest: string; memoryLimit: string };
+    /** Where Redis answers (its Service host and port), the password, and its namespace for the egress policy. */
     redis: { host: string; port: number; password: pulumi.Input<string>; namespace: string };
     loadBalancer: LoadBalancerSettings;
+    /** With the monitoring stack: scrape /metrics, and scale on requests per second per pod as well as CPU. */
+    metrics?: {
+        /** The namespace Prometheus runs in. */
+        scraperNamespace: string;
+        /** The monitoring release whose CRDs the PodMonitor needs. */
+        monitoringCrds: pulumi.Resource;
+        /** Requests per second per pod the autoscaler aims for (prometheus-adapter's http_requests_per_second). */
+        targetRequestsPerSecond: number;
+    };
+    /** Which nodes the pods may run on (Karpenter's NodePools on AWS, with spot in production); unset, anywhere. */
+    placement?: PodPlacement;
 }
 
 /** NLB annotations understood by the AWS cloud provider built into EKS: no extra controller needed. */
@@ -118,10 +142,16 @@ export class WebApp extends pulumi.ComponentResource {
                                     labelSelector: { matchLabels: selector },
                                     matchLabelKeys: ["pod-template-hash"],
                                 },
+                                ...(args.placement?.topologySpreadConstraints ?? []).map((constraint) => ({
+                                    ...constraint,
+                                    labelSelector: { matchLabels: selector },
+                                    matchLabelKeys: ["pod-template-hash"],
+                                })),
                             ],
+                            ...(args.placement ? { affinity: args.placement.affinity, tolerations: args.placement.tolerations } : {}),
                             containers: [
                                 {
-                                    name: "app",
+                                    name: appContainerName,
                                     image: args.image,
                                     imagePullPolicy: "IfNotPresent",
                                     ports: [{ name: "http", containerPort: appPort, protocol: "TCP" }],
@@ -181,6 +211,18 @@ export class WebApp extends pulumi.ComponentResource {
                     maxReplicas: args.maxReplicas,
                     metrics: [
                         { type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: args.cpuTargetUtilization } } },
+                        // The higher of the two replica counts wins, so a traffic spike scales out before CPU saturates.
+                        ...(args.metrics
+                            ? [
+                                  {
+                                      type: "Pods",
+                                      pods: {
+                                          metric: { name: requestsPerSecondMetric },
+                                          target: { type: "AverageValue", averageValue: String(args.metrics.targetRequestsPerSecond) },
+                                      },
+                                  },
+                              ]
+                            : []),
                     ],
                     behavior: { scaleDown: { stabilizationWindowSeconds: 300 } },
                 },
@@ -189,6 +231,22 @@ export class WebApp extends pulumi.ComponentResource {
         );
 
         this.networkPolicies(name, ns, labels, selector, args.redis.namespace);
+        if (args.metrics) {
+            new k8s.apiextensions.CustomResource(
+                `${name}-metrics`,
+                {
+                    apiVersion: "monitoring.coreos.com/v1",
+                    kind: "PodMonitor",
+                    metadata: { name: appName, namespace: ns, labels },
+                    spec: {
+                        selector: { matchLabels: selector },
+                        podMetricsEndpoints: [{ port: "http", path: "/metrics", interval: "30s" }],
+                    },
+                },
+                // The PodMonitor CRD comes with the monitoring release.
+                { parent, dependsOn: [args.metrics.monitoringCrds] },
+            );
+        }
 
         const tls = args.loadBalancer.certificateArn !== undefined;
         this.service = new k8s.core.v1.Service(
