@@ -63,14 +63,30 @@ interface Measurement {
   p99Ms: number;
 }
 
-/** Warms up (JIT, connection pools), then measures; every answer must be a redirect. */
-async function measureRedirects(url: string): Promise<Measurement & { redirects: number }> {
+// /proc/<pid>/stat counts CPU time in clock ticks: 100 a second on Linux.
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** User plus system CPU time a process has used so far, in seconds. */
+function cpuSecondsOf(pid: number): number {
+  // The command name (field 2) may hold spaces; the fields after its closing parenthesis do not.
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+}
+
+/**
+ * Warms up (JIT, connection pools), then measures; every answer must be a redirect. Also returns the
+ * server's CPU time per redirect: on a machine shared with other work, throughput swings with what
+ * else runs, while CPU per request barely does.
+ */
+async function measureRedirects(url: string, serverPid: number): Promise<Measurement & { redirects: number; cpuMicrosPerRequest: number }> {
   await autocannon({ url, connections: CONNECTIONS, duration: WARMUP_SECONDS });
+  const cpuBefore = cpuSecondsOf(serverPid);
   const result = await autocannon({ url, connections: CONNECTIONS, duration: DURATION_SECONDS });
+  const cpuSeconds = cpuSecondsOf(serverPid) - cpuBefore;
   if (result.errors > 0 || result.timeouts > 0 || result["3xx"] !== result.requests.total || result.requests.total === 0) {
     throw new Error(`${url}: not all redirects: ${result["3xx"]} of ${result.requests.total} were 3xx, ${result.errors} errors, ${result.timeouts} timeouts`);
   }
-  return { requestsPerSecond: result.requests.average, p99Ms: result.latency.p99, redirects: result["3xx"] };
+  return { requestsPerSecond: result.requests.average, p99Ms: result.latency.p99, redirects: result["3xx"], cpuMicrosPerRequest: (cpuSeconds / result.requests.total) * 1e6 };
 }
 
 /** Runs redis-benchmark's GET test and reads its CSV line: "GET","rps","avg",…,"p99",… */
@@ -99,9 +115,12 @@ function topFrames(profilePath: string, count: number): string[] {
   const profile = JSON.parse(readFileSync(profilePath, "utf8")) as { nodes: ProfileNode[]; samples: number[] };
   const nodesById = new Map(profile.nodes.map((node) => [node.id, node]));
   const samplesByFrame = new Map<string, number>();
+  let busySamples = 0;
   for (const id of profile.samples) {
     const frame = nodesById.get(id)?.callFrame;
-    if (frame === undefined) continue;
+    // Idle time is the other two measurements and the waits between them, not the app's work.
+    if (frame === undefined || frame.functionName === "(idle)") continue;
+    busySamples++;
     const file = frame.url.replace(/^.*\/(node_modules\/|app\/dist\/)/, "$1");
     const key = `${frame.functionName || "(anonymous)"}  ${file}${file ? `:${frame.lineNumber + 1}` : ""}`;
     samplesByFrame.set(key, (samplesByFrame.get(key) ?? 0) + 1);
@@ -109,7 +128,7 @@ function topFrames(profilePath: string, count: number): string[] {
   return [...samplesByFrame]
     .sort((a, b) => b[1] - a[1])
     .slice(0, count)
-    .map(([frame, samples]) => `${((samples / profile.samples.length) * 100).toFixed(1).padStart(5)} %  ${frame}`);
+    .map(([frame, samples]) => `${((samples / busySamples) * 100).toFixed(1).padStart(5)} %  ${frame}`);
 }
 
 async function main(): Promise<void> {
@@ -147,11 +166,11 @@ async function main(): Promise<void> {
     const visits = async (): Promise<number> => ((await (await fetch(`${appUrl}/api/links/${code}`)).json()) as { visits: number }).visits;
 
     console.log(`autocannon: bare node:http 302 server, ${DURATION_SECONDS} s with ${CONNECTIONS} connections …`);
-    const bareResult = await measureRedirects(`http://127.0.0.1:${barePort}/${code}`);
+    const bareResult = await measureRedirects(`http://127.0.0.1:${barePort}/${code}`, Number(bare.pid));
 
     console.log(`autocannon: app GET /:code, ${DURATION_SECONDS} s with ${CONNECTIONS} connections …`);
     const visitsBefore = await visits();
-    const appResult = await measureRedirects(`${appUrl}/${code}`);
+    const appResult = await measureRedirects(`${appUrl}/${code}`, Number(app.pid));
     const counted = (await visits()) - visitsBefore;
     // Warm-up redirects count too, and autocannon stops with up to one request per connection in flight.
     if (counted < appResult.redirects) throw new Error(`${appResult.redirects} redirects but only ${counted} visits counted`);
@@ -171,6 +190,10 @@ async function main(): Promise<void> {
     ];
     console.log();
     for (const [name, rate, latency] of rows) console.log(`${name.padEnd(32)}${rate.padStart(12)}${latency.padStart(14)}`);
+    console.log(
+      `\nCPU per redirect: app ${appResult.cpuMicrosPerRequest.toFixed(1)} µs, bare server ${bareResult.cpuMicrosPerRequest.toFixed(1)} µs ` +
+        `(bare / app ${(bareResult.cpuMicrosPerRequest / appResult.cpuMicrosPerRequest).toFixed(3)}, the ratio the throughputs would have on idle cores).`,
+    );
     const met = ofBare >= TARGETS.ofBareServer && ofRedis >= TARGETS.ofRedisGet && appResult.p99Ms < TARGETS.p99Ms;
     console.log(`\n${appResult.redirects} redirects, 0 errors, every one counted as a visit; Node ${process.version}. Targets ${met ? "met" : "NOT met"}.`);
 
@@ -178,7 +201,7 @@ async function main(): Promise<void> {
       await stop(app);
       const profile = readdirSync(workDir).find((name) => name.endsWith(".cpuprofile"));
       if (profile === undefined) throw new Error("the app wrote no CPU profile");
-      console.log("\nThe app's top frames by self time (whole run, warm-ups and seeding included):");
+      console.log("\nThe app's top frames by share of its busy time (its warm-up and seeding included):");
       for (const line of topFrames(join(workDir, profile), 15)) console.log(line);
     }
   } finally {

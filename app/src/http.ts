@@ -1,205 +1,233 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
+import { clientAddressOf } from "./client-address";
 import { checkTargetUrl, isValidCode } from "./links";
 import { errorFields, type Logger } from "./logger";
 import type { Metrics } from "./metrics";
-import type { StaticFile } from "./static-files";
-import { StoreUnavailableError, type LinkStore } from "./store";
-
-export const MAX_BODY_BYTES = 8 * 1024;
+import { ClientLeftError, readJsonBody } from "./request-body";
+import { requestIdOf } from "./request-id";
+import { commonHeaders, HttpError, redirectHeaders, sendJson } from "./responses";
+import { serveStaticFile, type StaticFile } from "./static-files";
+import { StoreFullError, StoreUnavailableError, type LinkStore } from "./store";
 
 export interface HandlerDeps {
   store: LinkStore;
   metrics: Metrics;
   logger: Logger;
   staticFiles: Map<string, StaticFile>;
+  trustXForwardedFor: boolean;
+  /** True once SIGTERM arrived: not ready, and every connection closes after its response. */
+  isDraining: () => boolean;
 }
 
-/** An expected refusal of the request: sent to the client as `{ "error": message }`. */
-class HttpError extends Error {
+/** One request as the handlers see it. */
+export class Exchange {
   constructor(
-    readonly status: number,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+    readonly requestId: string,
+    /** The route's parameter (a code), or "". */
+    readonly param: string,
+    /** Set once draining: the response tells the client to reconnect elsewhere. */
+    public closeConnection: boolean,
+  ) {}
+
+  /** Headers every response of this request carries; built only when a response is. */
+  get headers(): OutgoingHttpHeaders {
+    return commonHeaders(this.requestId, this.closeConnection);
   }
 }
 
-type Handler = (req: IncomingMessage, res: ServerResponse, param: string) => Promise<void>;
+type Handler = (exchange: Exchange) => Promise<void> | void;
 
 interface Route {
-  method: "GET" | "POST";
-  pattern: RegExp;
   /** The metrics label: a template, never the raw path, so label cardinality stays bounded. */
   template: string;
-  handle: Handler;
+  /** HEAD is answered by the GET handler; Node sends no body for it (RFC 9110). */
+  methods: Partial<Record<"GET" | "POST", Handler>>;
 }
 
-// The page is the only thing that needs a browser; no inline script or style, so this policy holds.
-const SECURITY_HEADERS: Record<string, string> = {
-  "Content-Security-Policy":
-    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; " +
-    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-  "X-Content-Type-Options": "nosniff",
-  "X-Frame-Options": "DENY",
-  "Referrer-Policy": "no-referrer",
-  "Cross-Origin-Opener-Policy": "same-origin",
-  "Cross-Origin-Resource-Policy": "same-origin",
-};
-
 const UNMATCHED_ROUTE = "<unmatched>";
+const NO_LINK = "no link with this code";
+// A client-chosen key; bounded and plain so it cannot bloat Redis keys. UUIDs fit.
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,128}$/;
 
-export function createRequestHandler({ store, metrics, logger, staticFiles }: HandlerDeps): (req: IncomingMessage, res: ServerResponse) => void {
-  const routes: Route[] = [
-    ...[...staticFiles].map(([path, file]): Route => ({
-      method: "GET",
-      pattern: new RegExp(`^${path.replace(/[.]/g, "\\.")}$`),
-      template: path,
-      handle: async (_req, res) => {
-        res.writeHead(200, { "Content-Type": file.contentType, "Cache-Control": "no-cache" }).end(file.body);
-      },
-    })),
-    {
-      method: "GET",
-      pattern: /^\/healthz$/,
-      template: "/healthz",
-      // Liveness says only that the process serves HTTP: a Redis outage must not get pods restarted.
-      handle: async (_req, res) => sendJson(res, 200, { status: "ok" }),
-    },
-    {
-      method: "GET",
-      pattern: /^\/readyz$/,
-      template: "/readyz",
-      handle: async (_req, res) => {
+export interface RequestHandling {
+  handleRequest: (req: IncomingMessage, res: ServerResponse) => void;
+  /** The request under way on a connection, if its headers have been parsed. */
+  exchangeOn: (socket: Duplex) => Exchange | undefined;
+  /** Every response still to be sent closes its connection: the start of a drain. */
+  closeConnectionsAfterResponses: () => void;
+}
+
+export function createRequestHandling(deps: HandlerDeps): RequestHandling {
+  const { store, metrics, logger, staticFiles, trustXForwardedFor, isDraining } = deps;
+
+  const exactRoutes = new Map<string, Route>();
+  for (const [path, file] of staticFiles) {
+    exactRoutes.set(path, { template: path, methods: { GET: (exchange) => serveStaticFile(exchange.req, exchange.res, file, exchange.headers) } });
+  }
+  // Liveness says only that the process serves HTTP: a Redis outage must not get pods restarted.
+  exactRoutes.set("/healthz", { template: "/healthz", methods: { GET: (exchange) => sendJson(exchange.res, 200, { status: "ok" }, exchange.headers) } });
+  exactRoutes.set("/readyz", {
+    template: "/readyz",
+    methods: {
+      // Ready means able to serve reads (a redirect needs only a read); failing writes show in metrics.
+      GET: async (exchange) => {
+        if (isDraining()) throw new HttpError(503, "shutting down");
         await store.ping();
-        sendJson(res, 200, { status: "ready" });
+        sendJson(exchange.res, 200, { status: "ready" }, exchange.headers);
       },
     },
-    {
-      method: "GET",
-      pattern: /^\/metrics$/,
-      template: "/metrics",
-      handle: async (_req, res) => {
+  });
+  exactRoutes.set("/metrics", {
+    template: "/metrics",
+    methods: {
+      GET: async (exchange) => {
         const body = await metrics.registry.metrics();
-        res.writeHead(200, { "Content-Type": metrics.registry.contentType }).end(body);
+        exchange.res.writeHead(200, { ...exchange.headers, "Content-Type": metrics.registry.contentType }).end(body);
       },
     },
-    {
-      method: "POST",
-      pattern: /^\/api\/links$/,
-      template: "/api/links",
-      handle: async (req, res) => {
+  });
+  exactRoutes.set("/api/links", {
+    template: "/api/links",
+    methods: {
+      POST: async (exchange) => {
+        const { req, res } = exchange;
+        const idempotencyKey = readIdempotencyKey(req);
         const body = await readJsonBody(req);
         const isObject = typeof body === "object" && body !== null && !Array.isArray(body);
         const checked = checkTargetUrl(isObject ? (body as Record<string, unknown>).url : undefined);
         if (!checked.ok) throw new HttpError(400, checked.error);
         const origin = requestOrigin(req);
-        const link = await store.create(checked.url);
-        sendJson(res, 201, { code: link.code, shortUrl: `${origin}/${link.code}` }, { Location: `/api/links/${link.code}` });
+        const result = await store.create(checked.url, clientAddressOf(req, trustXForwardedFor), idempotencyKey);
+        switch (result.outcome) {
+          case "created":
+          case "replayed": {
+            const { code, url } = result.link;
+            const replayHeader = result.outcome === "replayed" ? { "Idempotent-Replayed": "true" } : {};
+            sendJson(res, 201, { code, shortUrl: `${origin}/${code}`, url }, { ...exchange.headers, ...replayHeader, Location: `/api/links/${code}` });
+            return;
+          }
+          case "rate-limited":
+            throw new HttpError(429, `too many links created from this address; try again in ${result.retryAfterSeconds} s`, { "Retry-After": String(result.retryAfterSeconds) });
+          case "idempotency-conflict":
+            throw new HttpError(422, "this Idempotency-Key was already used for a different url");
+          case "link-cap-reached":
+            throw new HttpError(507, "the link store is full: no new links can be created for now");
+        }
       },
     },
-    {
-      method: "GET",
-      pattern: /^\/api\/links\/([^/]*)$/,
-      template: "/api/links/:code",
-      handle: async (_req, res, code) => {
-        const link = isValidCode(code) ? await store.lookup(code) : null;
-        if (link === null) throw new HttpError(404, "no link with this code");
-        sendJson(res, 200, link);
-      },
-    },
-    {
-      method: "GET",
-      pattern: /^\/([^/]+)$/,
-      template: "/:code",
-      handle: async (_req, res, code) => {
-        const url = isValidCode(code) ? await store.resolve(code) : null;
-        if (url === null) throw new HttpError(404, "no link with this code");
-        // no-store: a cached redirect would skip the visit count.
-        res.writeHead(302, { Location: url, "Cache-Control": "no-store" }).end();
-      },
-    },
-  ];
-
-  const handleRequest = async (req: IncomingMessage, res: ServerResponse, setTemplate: (template: string) => void): Promise<void> => {
-    for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
-    // Only the path: the query string plays no part in routing.
-    const path = (req.url ?? "/").split("?")[0];
-    const matching = routes.filter((route) => route.pattern.test(path));
-    if (matching.length === 0) throw new HttpError(404, "not found");
-    const route = matching.find((candidate) => candidate.method === req.method);
-    if (route === undefined) {
-      setTemplate(matching[0].template);
-      throw new HttpError(405, "method not allowed", { Allow: [...new Set(matching.map((m) => m.method))].join(", ") });
-    }
-    setTemplate(route.template);
-    await route.handle(req, res, route.pattern.exec(path)?.[1] ?? "");
-  };
-
-  return (req, res) => {
-    const started = process.hrtime.bigint();
-    let template = UNMATCHED_ROUTE;
-    res.on("close", () => {
-      // 499 (nginx's "client closed request") when the client left before the answer was complete.
-      const status = res.writableFinished ? String(res.statusCode) : "499";
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const labels = { method: req.method ?? "", route: template, status };
-      metrics.httpRequests.inc(labels);
-      metrics.httpRequestDuration.observe(labels, seconds);
-      logger.info("request", { method: req.method, path: (req.url ?? "").split("?")[0], route: template, status: Number(status), durationMs: Math.round(seconds * 1e6) / 1e3 });
-    });
-    handleRequest(req, res, (matched) => (template = matched)).catch((error: unknown) => {
-      if (res.headersSent) {
-        res.destroy();
-      } else if (error instanceof HttpError) {
-        sendJson(res, error.status, { error: error.message }, error.headers);
-      } else if (error instanceof StoreUnavailableError) {
-        logger.warn("storage unavailable", { path: req.url, error: error.message });
-        sendJson(res, 503, { error: "storage unavailable, try again shortly" }, { "Retry-After": "1" });
-      } else {
-        logger.error("request failed", { path: req.url, ...errorFields(error) });
-        sendJson(res, 500, { error: "internal error" });
-      }
-    });
-  };
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store", ...headers }).end(JSON.stringify(body));
-}
-
-/**
- * Reads at most MAX_BODY_BYTES of a JSON body. Refusals come before Redis is touched, so bad input
- * writes nothing.
- */
-async function readJsonBody(req: IncomingMessage): Promise<unknown> {
-  const mediaType = (req.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
-  if (mediaType !== "application/json") throw new HttpError(415, "content type must be application/json");
-  // The rest of an oversized body is never read, so the connection cannot be reused.
-  const tooLarge = new HttpError(413, `body must be at most ${MAX_BODY_BYTES} bytes`, { Connection: "close" });
-  if (Number(req.headers["content-length"] ?? 0) > MAX_BODY_BYTES) throw tooLarge;
-
-  const raw = await new Promise<Buffer>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let received = 0;
-    const onData = (chunk: Buffer): void => {
-      received += chunk.length;
-      if (received > MAX_BODY_BYTES) {
-        req.off("data", onData);
-        reject(tooLarge);
-        return;
-      }
-      chunks.push(chunk);
-    };
-    req.on("data", onData);
-    req.on("end", () => resolve(Buffer.concat(chunks)));
-    req.on("error", reject);
   });
-  try {
-    return JSON.parse(raw.toString("utf8"));
-  } catch {
-    throw new HttpError(400, "body is not valid JSON");
+
+  const linkStatsRoute: Route = {
+    template: "/api/links/:code",
+    methods: {
+      GET: async (exchange) => {
+        const link = isValidCode(exchange.param) ? await store.lookup(exchange.param) : null;
+        if (link === null) throw new HttpError(404, NO_LINK);
+        sendJson(exchange.res, 200, link, exchange.headers);
+      },
+    },
+  };
+  const redirectRoute: Route = {
+    template: "/:code",
+    methods: {
+      GET: async (exchange) => {
+        const { req, res, requestId, param } = exchange;
+        const url = isValidCode(param) ? await store.resolve(param) : null;
+        if (url === null) throw new HttpError(404, NO_LINK);
+        // A HEAD asks about the link without following it: no visit.
+        if (req.method === "GET") store.countVisit(param, requestId);
+        // The hot path: a flat header list, no header object built and copied per redirect.
+        res.writeHead(302, redirectHeaders(url, requestId, exchange.closeConnection)).end();
+      },
+    },
+  };
+
+  /** The route for a path (without query) and its parameter; the query string plays no part in routing. */
+  const routeOf = (path: string): [Route | undefined, string] => {
+    const exact = exactRoutes.get(path);
+    if (exact !== undefined) return [exact, ""];
+    if (path.startsWith("/api/links/")) {
+      const code = path.slice("/api/links/".length);
+      return code.includes("/") ? [undefined, ""] : [linkStatsRoute, code];
+    }
+    return path.indexOf("/", 1) === -1 ? [redirectRoute, path.slice(1)] : [undefined, ""];
+  };
+
+  const handle = async (exchange: Exchange, route: Route | undefined): Promise<void> => {
+    if (route === undefined) throw new HttpError(404, "not found");
+    const method = exchange.req.method === "HEAD" ? "GET" : exchange.req.method;
+    const handler = method === "GET" || method === "POST" ? route.methods[method] : undefined;
+    if (handler === undefined) {
+      const allowed = Object.keys(route.methods).flatMap((name) => (name === "GET" ? ["GET", "HEAD"] : [name]));
+      throw new HttpError(405, "method not allowed", { Allow: allowed.join(", ") });
+    }
+    await handler(exchange);
+  };
+
+  const fail = (exchange: Exchange, error: unknown): void => {
+    const { res, requestId, headers } = exchange;
+    // The client left (an abort, a reset): there is no one to answer; the close handler logs a 499.
+    if (error instanceof ClientLeftError || res.headersSent || res.destroyed || res.socket === null || res.socket.destroyed) {
+      res.destroy();
+    } else if (error instanceof HttpError) {
+      sendJson(res, error.status, { error: error.message }, { ...headers, ...error.headers });
+    } else if (error instanceof StoreFullError) {
+      logger.warn("storage full", { requestId, error: error.message });
+      sendJson(res, 507, { error: "storage is full: this change cannot be stored for now" }, headers);
+    } else if (error instanceof StoreUnavailableError) {
+      logger.warn("storage unavailable", { requestId, error: error.message });
+      // The command may still run when Redis answers again: see the README on what a 503 means.
+      sendJson(res, 503, { error: "storage unavailable, try again shortly" }, { ...headers, "Retry-After": "1" });
+    } else {
+      logger.error("request failed", { requestId, ...errorFields(error) });
+      sendJson(res, 500, { error: "internal error" }, headers);
+    }
+  };
+
+  const exchangesBySocket = new Map<Duplex, Exchange>();
+
+  const handleRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    const started = performance.now();
+    const requestId = requestIdOf(req.headers);
+    const url = req.url ?? "/";
+    const queryAt = url.indexOf("?");
+    const path = queryAt === -1 ? url : url.slice(0, queryAt);
+    const [route, param] = routeOf(path);
+    const exchange = new Exchange(req, res, requestId, param, isDraining());
+    exchangesBySocket.set(req.socket, exchange);
+
+    res.once("close", () => {
+      if (exchangesBySocket.get(req.socket) === exchange) exchangesBySocket.delete(req.socket);
+      // 499 (nginx's "client closed request") when the client left before the answer was complete.
+      const status = res.writableFinished ? res.statusCode : 499;
+      const seconds = (performance.now() - started) / 1000;
+      const template = route?.template ?? UNMATCHED_ROUTE;
+      metrics.observeRequest(req.method ?? "", template, status, seconds);
+      // The path only: a query string can carry tokens and personal data.
+      logger.info("request", { requestId, method: req.method, path, route: template, status, durationMs: Math.round(seconds * 1e6) / 1e3 });
+    });
+    handle(exchange, route).catch((error: unknown) => fail(exchange, error));
+  };
+
+  return {
+    handleRequest,
+    exchangeOn: (socket) => exchangesBySocket.get(socket),
+    closeConnectionsAfterResponses: () => {
+      for (const exchange of exchangesBySocket.values()) exchange.closeConnection = true;
+    },
+  };
+}
+
+function readIdempotencyKey(req: IncomingMessage): string | undefined {
+  const key = req.headers["idempotency-key"];
+  if (key === undefined) return undefined;
+  if (typeof key !== "string" || !IDEMPOTENCY_KEY.test(key)) {
+    throw new HttpError(400, "Idempotency-Key must be 1 to 128 characters of A-Z, a-z, 0-9, '.', '_', ':' or '-'");
   }
+  return key;
 }
 
 /** Where the client reached us: the Host header, and the scheme a TLS-terminating proxy reports. */

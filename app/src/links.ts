@@ -1,4 +1,5 @@
 import { randomInt } from "node:crypto";
+import { isHomographHost } from "./homographs";
 
 const CODE_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 // 62^8 ≈ 2e14 codes. Eight characters also keeps every code distinct from the app's own
@@ -22,7 +23,8 @@ export type UrlCheck = { ok: true; url: string } | { ok: false; error: string };
 
 /**
  * Accepts absolute http(s) URLs only and returns them normalised: the WHATWG serialisation is
- * ASCII-only, so it is always safe to send back in a Location header.
+ * ASCII-only (international host names become punycode), so it is always safe to send back in a
+ * Location header.
  */
 export function checkTargetUrl(candidate: unknown): UrlCheck {
   if (typeof candidate !== "string" || candidate.trim() === "") {
@@ -37,6 +39,13 @@ export function checkTargetUrl(candidate: unknown): UrlCheck {
   }
   if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
     return { ok: false, error: "url must use http or https" };
+  }
+  // `https://paypal.com@evil.example/` goes to evil.example, and a stored password is shown to anyone.
+  if (parsed.username !== "" || parsed.password !== "") {
+    return { ok: false, error: "url must not contain a user name or password" };
+  }
+  if (isHomographHost(parsed.hostname)) {
+    return { ok: false, error: "url host mixes writing systems in one label (a look-alike of another name)" };
   }
   // Percent-encoding can lengthen the URL past the cap.
   if (parsed.href.length > MAX_URL_LENGTH) return { ok: false, error: `url must be at most ${MAX_URL_LENGTH} characters` };

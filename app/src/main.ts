@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, type Config } from "./config";
+import { ConfigError, loadConfig, redactedRedisUrl, type Config } from "./config";
 import { createLogger, errorFields } from "./logger";
 import { startApp } from "./server";
 
@@ -27,12 +27,14 @@ function loadConfigOrExit(): Config {
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const app = await startApp(config, logger);
-  logger.info("listening", { port: app.port, redisHost: config.redis.host, redisPort: config.redis.port, redisTls: config.redis.tls });
+  logger.info("listening", { port: app.port, redis: redactedRedisUrl(config.redis), drainDelaySeconds: config.drainDelaySeconds, trustXForwardedFor: config.trustXForwardedFor });
 
-  // Kubernetes sends SIGTERM; Ctrl-C sends SIGINT. `once`, so a second signal stops the process at once.
+  // Kubernetes sends SIGTERM and goes on routing to the pod for a moment, hence the drain delay;
+  // Ctrl-C (SIGINT) is a person waiting, so no delay. `once`, so a second signal stops the process at once.
   const stop = async (signal: NodeJS.Signals): Promise<void> => {
-    logger.info("shutting down", { signal, timeoutSeconds: config.shutdownTimeoutSeconds });
-    const { drained } = await app.shutdown(config.shutdownTimeoutSeconds * 1000);
+    const drainDelaySeconds = signal === "SIGTERM" ? config.drainDelaySeconds : 0;
+    logger.info("shutting down", { signal, drainDelaySeconds, timeoutSeconds: config.shutdownTimeoutSeconds });
+    const { drained } = await app.shutdown(drainDelaySeconds * 1000, config.shutdownTimeoutSeconds * 1000);
     if (drained) {
       logger.info("stopped");
       process.exit(0);

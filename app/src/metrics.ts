@@ -1,6 +1,6 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
-const REDIS_OPERATIONS = ["create", "resolve", "lookup", "ping", "connection"] as const;
+const REDIS_OPERATIONS = ["create", "resolve", "count", "lookup", "ping", "connection"] as const;
 export type RedisOperation = (typeof REDIS_OPERATIONS)[number];
 
 export interface Metrics {
@@ -8,6 +8,14 @@ export interface Metrics {
   httpRequests: Counter<"method" | "route" | "status">;
   httpRequestDuration: Histogram<"method" | "route" | "status">;
   redisErrors: Counter<"operation">;
+  redisWritesFailing: Gauge;
+  /** Counts one answered request; label children are cached, so the hot path builds no label objects. */
+  observeRequest(method: string, route: string, status: number, seconds: number): void;
+}
+
+interface RequestSeries {
+  requests: Counter.Internal;
+  duration: Histogram.Internal<"method" | "route" | "status">;
 }
 
 /** A registry per app instance rather than prom-client's global one, so tests can run several apps side by side. */
@@ -30,11 +38,30 @@ export function createMetrics(): Metrics {
   });
   const redisErrors = new Counter({
     name: "redis_errors_total",
-    help: "Redis commands or connections that failed, by operation.",
+    help: "Redis commands or connections that failed, by operation (count: a visit that was not counted).",
     labelNames: ["operation"] as const,
     registers: [registry],
   });
+  const redisWritesFailing = new Gauge({
+    name: "redis_writes_failing",
+    help: "1 while the last write to Redis failed (full, read-only or unreachable), 0 once one succeeds. Alert on it.",
+    registers: [registry],
+  });
+  redisWritesFailing.set(0);
   // Exported at zero from the start, so rate() and alerts work before the first error.
   for (const operation of REDIS_OPERATIONS) redisErrors.inc({ operation }, 0);
-  return { registry, httpRequests, httpRequestDuration, redisErrors };
+
+  const seriesByKey = new Map<string, RequestSeries>();
+  const observeRequest = (method: string, route: string, status: number, seconds: number): void => {
+    const key = `${method} ${route} ${status}`;
+    let series = seriesByKey.get(key);
+    if (series === undefined) {
+      const labels = { method, route, status: String(status) };
+      series = { requests: httpRequests.labels(labels), duration: httpRequestDuration.labels(labels) };
+      seriesByKey.set(key, series);
+    }
+    series.requests.inc();
+    series.duration.observe(seconds);
+  };
+  return { registry, httpRequests, httpRequestDuration, redisErrors, redisWritesFailing, observeRequest };
 }

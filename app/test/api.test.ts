@@ -77,6 +77,10 @@ describe("the link API", () => {
       { name: "a relative URL", status: 400, error: /valid absolute URL/, body: JSON.stringify({ url: "/just/a/path" }) },
       { name: "a javascript: URL", status: 400, error: /http or https/, body: JSON.stringify({ url: "javascript:alert(1)" }) },
       { name: "an ftp: URL", status: 400, error: /http or https/, body: JSON.stringify({ url: "ftp://example.com/file" }) },
+      { name: "a URL with a user name that hides the real host", status: 400, error: /user name or password/, body: JSON.stringify({ url: "https://paypal.com@evil.example/" }) },
+      { name: "a URL with a user name and password", status: 400, error: /user name or password/, body: JSON.stringify({ url: "https://user:pass@example.com/" }) },
+      { name: "a host mixing Latin and Cyrillic letters", status: 400, error: /mixes writing systems/, body: JSON.stringify({ url: "https://p\u0430ypal.com/" }) },
+      { name: "an Idempotency-Key that is not plain", status: 400, error: /Idempotency-Key/, headers: { ...JSON_TYPE, "Idempotency-Key": "a b" }, body: JSON.stringify({ url: "https://example.com/" }) },
       { name: "a URL over 2048 characters", status: 400, error: /at most 2048/, body: JSON.stringify({ url: tooLongUrl }) },
       { name: "a body without url", status: 400, error: /string "url"/, body: JSON.stringify({ link: "https://example.com/" }) },
       { name: "a url that is not a string", status: 400, error: /string "url"/, body: JSON.stringify({ url: 42 }) },
@@ -114,7 +118,104 @@ describe("the link API", () => {
       const response = await fetch(`${app.baseUrl}/api/links`, { method: "DELETE" });
       assert.equal(response.status, 405);
       assert.equal(response.headers.get("allow"), "POST");
+      const onCode = await fetch(`${app.baseUrl}/ZZZZZZZZ`, { method: "DELETE" });
+      assert.equal(onCode.status, 405);
+      assert.equal(onCode.headers.get("allow"), "GET, HEAD");
     });
+  });
+
+  it("accepts an international domain name in one script and stores it as punycode", async () => {
+    const response = await fetch(`${app.baseUrl}/api/links`, { method: "POST", headers: JSON_TYPE, body: JSON.stringify({ url: "https://m\u00fcnchen.de/" }) });
+    assert.equal(response.status, 201);
+    assert.equal(((await response.json()) as { url: string }).url, "https://xn--mnchen-3ya.de/");
+  });
+
+  describe("Idempotency-Key", () => {
+    async function createWithKey(key: string, url: string): Promise<Response> {
+      return fetch(`${app.baseUrl}/api/links`, { method: "POST", headers: { ...JSON_TYPE, "Idempotency-Key": key }, body: JSON.stringify({ url }) });
+    }
+
+    it("returns the same link to a retry with the same key, and stores it once", async () => {
+      const keysBefore = await redis.keyCount();
+      const first = await createWithKey("retry-1c9e", "https://example.com/once");
+      const retry = await createWithKey("retry-1c9e", "https://example.com/once");
+      assert.deepEqual([first.status, retry.status], [201, 201]);
+      assert.equal(retry.headers.get("idempotent-replayed"), "true");
+      assert.deepEqual(await retry.json(), await first.json());
+      // The link and its idempotency record; the link counter existed before.
+      assert.equal(await redis.keyCount(), keysBefore + 2);
+      assert.ok(Number(await redis.command("TTL", "idempotency:retry-1c9e")) > 0, "the key is forgotten after its TTL");
+    });
+
+    it("refuses a key reused for a different URL with 422", async () => {
+      assert.equal((await createWithKey("reuse-7a2b", "https://example.com/a")).status, 201);
+      const reused = await createWithKey("reuse-7a2b", "https://example.com/b");
+      assert.equal(reused.status, 422);
+      assert.match(((await reused.json()) as { error: string }).error, /different url/);
+    });
+  });
+
+  describe("HEAD", () => {
+    it("answers every GET route like GET, without a body", async () => {
+      const { code } = await shorten("https://example.com/head");
+      for (const path of ["/", "/app.js", "/style.css", "/favicon.ico", "/healthz", "/readyz", "/metrics", `/api/links/${code}`, `/${code}`, "/ZZZZZZZZ"]) {
+        const get = await rawRequest(app.baseUrl, { method: "GET", path });
+        const head = await rawRequest(app.baseUrl, { method: "HEAD", path });
+        assert.equal(head.status, get.status, `HEAD ${path}`);
+        assert.equal(head.headers["content-type"], get.headers["content-type"], `HEAD ${path}`);
+        assert.equal(head.body, "", `HEAD ${path} has no body`);
+      }
+    });
+
+    it("does not count a visit", async () => {
+      const { code } = await shorten("https://example.com/head-count");
+      const head = await fetch(`${app.baseUrl}/${code}`, { method: "HEAD", redirect: "manual" });
+      assert.equal(head.status, 302);
+      assert.equal(head.headers.get("location"), "https://example.com/head-count");
+      const stats = (await (await fetch(`${app.baseUrl}/api/links/${code}`)).json()) as { visits: number };
+      assert.equal(stats.visits, 0);
+    });
+  });
+
+  describe("request ids", () => {
+    it("returns the load balancer's X-Request-Id and puts it on the request's log line", async () => {
+      const response = await fetch(`${app.baseUrl}/healthz`, { headers: { "X-Request-Id": "lb-4f2a9c" } });
+      assert.equal(response.headers.get("x-request-id"), "lb-4f2a9c");
+      assert.ok(app.logLines.some((line) => (JSON.parse(line) as { requestId?: string; route?: string }).requestId === "lb-4f2a9c"));
+    });
+
+    it("replaces an X-Request-Id that is too long or not plain with its own", async () => {
+      for (const offered of ["x".repeat(129), "id with spaces", 'quote"d']) {
+        const response = await fetch(`${app.baseUrl}/healthz`, { headers: { "X-Request-Id": offered } });
+        assert.match(String(response.headers.get("x-request-id")), /^[0-9a-f-]{36}$/);
+      }
+    });
+  });
+
+  it("serves static files with an ETag, a 304 on revalidation, and compression the client accepts", async () => {
+    const plain = await rawRequest(app.baseUrl, { method: "GET", path: "/app.js" });
+    const etag = String(plain.headers.etag);
+    assert.match(etag, /^"[\w-]+"$/);
+    assert.equal(plain.headers["content-encoding"], undefined, "no coding unless asked");
+    assert.equal(plain.headers.vary, "Accept-Encoding");
+
+    const revalidated = await rawRequest(app.baseUrl, { method: "GET", path: "/app.js", headers: { "If-None-Match": etag } });
+    assert.equal(revalidated.status, 304);
+    assert.equal(revalidated.body, "");
+
+    const gzip = await rawRequest(app.baseUrl, { method: "GET", path: "/app.js", headers: { "Accept-Encoding": "gzip" } });
+    assert.equal(gzip.headers["content-encoding"], "gzip");
+    const brotli = await rawRequest(app.baseUrl, { method: "GET", path: "/app.js", headers: { "Accept-Encoding": "gzip, br" } });
+    assert.equal(brotli.headers["content-encoding"], "br");
+    assert.ok(Number(brotli.headers["content-length"]) < Number(plain.headers["content-length"]));
+    const refused = await rawRequest(app.baseUrl, { method: "GET", path: "/app.js", headers: { "Accept-Encoding": "br;q=0, gzip;q=0" } });
+    assert.equal(refused.headers["content-encoding"], undefined);
+
+    // fetch decodes: the page arrives intact whatever the coding.
+    assert.equal(await (await fetch(`${app.baseUrl}/app.js`)).text(), plain.body);
+    const favicon = await fetch(`${app.baseUrl}/favicon.ico`);
+    assert.equal(favicon.status, 200);
+    assert.equal(favicon.headers.get("content-type"), "image/svg+xml");
   });
 
   it("reports live and ready while Redis answers", async () => {
@@ -157,6 +258,14 @@ describe("the link API", () => {
     assert.match(text, /^redis_errors_total\{operation="create"\} 0$/m);
     assert.match(text, /^process_cpu_user_seconds_total \d/m);
     assert.ok(!text.includes(code), "no series is labelled with a link's code");
+  });
+
+  it("never logs a query string", async () => {
+    const { code } = await shorten("https://example.com/private?token=target-secret");
+    await fetch(`${app.baseUrl}/${code}?session=query-secret`, { redirect: "manual" });
+    const log = app.logLines.join("");
+    assert.ok(log.includes(`"path":"/${code}"`));
+    assert.ok(!log.includes("query-secret") && !log.includes("target-secret"));
   });
 
   it("logs one JSON object per request", async () => {

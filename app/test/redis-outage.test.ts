@@ -112,4 +112,62 @@ describe("when Redis restarts, fails or hangs", () => {
     await waitForReady(app.baseUrl, 15_000);
     assert.equal(await visits(code), 0);
   });
+
+  it("stores one link for retries with the same Idempotency-Key while Redis hangs, and returns it once Redis answers", async () => {
+    const url = "https://example.com/hung-create";
+    const attempt = (): Promise<{ status: number; ms: number; body: string }> =>
+      timed("/api/links", { method: "POST", headers: { ...JSON_TYPE, "Idempotency-Key": "hung-retry-5d1e" }, body: JSON.stringify({ url }) });
+    const linksBefore = await linkKeys();
+    redis.pause();
+    try {
+      // Each answer is a 503, yet Redis queued each create: it runs them all when it resumes.
+      for (let retry = 0; retry < 3; retry++) assert.equal((await attempt()).status, 503);
+    } finally {
+      redis.unpause();
+    }
+    await waitForReady(app.baseUrl, 15_000);
+    const answered = await attempt();
+    assert.equal(answered.status, 201);
+    const { code } = JSON.parse(answered.body) as { code: string };
+    const created = (await linkKeys()).filter((key) => !linksBefore.includes(key));
+    assert.deepEqual(created, [`link:${code}`], "exactly one link, the one the last retry returned");
+  });
+
+  it("keeps redirecting while Redis refuses writes (maxmemory, noeviction), and reports the failing writes", async () => {
+    const code = await shorten("https://example.com/full");
+    await visit(code);
+    assert.equal(await visits(code), 1);
+    await redis.command("CONFIG", "SET", "maxmemory-policy", "noeviction");
+    await redis.command("CONFIG", "SET", "maxmemory", "1");
+    try {
+      for (let i = 0; i < 3; i++) await visit(code);
+      assert.equal((await timed("/readyz")).status, 200, "reads work, so the app stays ready");
+      const create = await timed("/api/links", { method: "POST", headers: JSON_TYPE, body: JSON.stringify({ url: "https://example.com/no-room" }) });
+      assert.equal(create.status, 507);
+      // Visits reach Redis in batches, at most 50 ms after their redirect.
+      const metrics = await metricsOnceThey((text) => Number(/^redis_errors_total\{operation="count"\} (\d+)$/m.exec(text)?.[1]) >= 3);
+      assert.match(metrics, /^redis_writes_failing 1$/m);
+      assert.ok(app.logLines.some((line) => line.includes('"message":"visit not counted"') && line.includes('"requestId"')));
+    } finally {
+      await redis.command("CONFIG", "SET", "maxmemory", "0");
+    }
+    assert.equal(await visits(code), 1, "the visits made while full were lost, not the redirects");
+    await visit(code);
+    assert.equal(await visits(code), 2);
+    await metricsOnceThey((text) => /^redis_writes_failing 0$/m.test(text));
+  });
+
+  async function metricsOnceThey(show: (text: string) => boolean): Promise<string> {
+    const deadline = Date.now() + 2000;
+    for (;;) {
+      const text = await (await fetch(`${app.baseUrl}/metrics`)).text();
+      if (show(text)) return text;
+      if (Date.now() > deadline) assert.fail(`the metrics never showed it:\n${text}`);
+      await new Promise((wake) => setTimeout(wake, 20));
+    }
+  }
+
+  async function linkKeys(): Promise<string[]> {
+    return (await redis.command("KEYS", "link:*")) as string[];
+  }
 });

@@ -1,5 +1,6 @@
 import { request } from "node:http";
 import type { RedisServer } from "./redis-server";
+import { loadConfig } from "../../src/config";
 import { createLogger } from "../../src/logger";
 import { startApp } from "../../src/server";
 
@@ -9,20 +10,18 @@ export interface TestApp {
   stop(): Promise<void>;
 }
 
-/** The app in this process, on an ephemeral loopback port, logging into an array instead of stdout. */
-export async function startTestApp(redis: RedisServer): Promise<TestApp> {
+/**
+ * The app in this process, on an ephemeral loopback port, logging into an array instead of stdout.
+ * `env` adds to the environment contract the app reads, as in production. The create burst is
+ * raised so that only the rate-limit tests meet the limit.
+ */
+export async function startTestApp(redis: RedisServer, env: Record<string, string> = {}): Promise<TestApp> {
   const logLines: string[] = [];
-  const app = await startApp(
-    {
-      port: 0,
-      shutdownTimeoutSeconds: 5,
-      redis: { host: "127.0.0.1", port: redis.port, password: redis.password, tls: false },
-    },
-    createLogger((line) => logLines.push(line)),
-  );
+  const config = loadConfig({ REDIS_HOST: "127.0.0.1", REDIS_PORT: String(redis.port), REDIS_PASSWORD: redis.password, CREATE_BURST: "100000", ...env });
+  const app = await startApp({ ...config, port: 0 }, createLogger((line) => logLines.push(line)));
   const baseUrl = `http://127.0.0.1:${app.port}`;
   await waitForReady(baseUrl, 10_000);
-  return { baseUrl, logLines, stop: async () => void (await app.shutdown(5_000)) };
+  return { baseUrl, logLines, stop: async () => void (await app.shutdown(0, 5_000)) };
 }
 
 /** Polls /readyz until it answers 200; fails after timeoutMs. */

@@ -1,0 +1,41 @@
+/**
+ * The Lua the app runs in Redis. A script runs atomically, so every check in it and the writes after
+ * it see the same state, on one Redis shared by every replica of the app.
+ */
+
+/** Replies of CREATE_LINK_LUA: the outcome first, then a code or a wait in milliseconds. */
+export type CreateLinkReply = ["created" | "replayed", string] | ["limited", number] | ["conflict" | "full" | "collision"];
+
+// KEYS: link, idempotency record ("" when the request had no key), rate bucket, link count.
+// ARGV: url, createdAt, code, idempotency TTL (s), tokens refilled per ms, burst, max links.
+// The order of the checks matters: a replay costs no token, and a refusal writes nothing.
+export const CREATE_LINK_LUA = `
+local linkKey, idempotencyKey, bucketKey, countKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local url, createdAt, code = ARGV[1], ARGV[2], ARGV[3]
+local idempotencyTtl, refillPerMs, burst, maxLinks = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+
+if idempotencyKey ~= '' then
+  local earlier = redis.call('GET', idempotencyKey)
+  if earlier then
+    if redis.call('HGET', 'link:' .. earlier, 'url') == url then return {'replayed', earlier} end
+    return {'conflict'}
+  end
+end
+
+if tonumber(redis.call('GET', countKey) or '0') >= maxLinks then return {'full'} end
+if redis.call('EXISTS', linkKey) == 1 then return {'collision'} end
+
+-- Redis's clock, not the app's: every replica refills the bucket at the same pace.
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local bucket = redis.call('HMGET', bucketKey, 'tokens', 'at')
+local tokens = math.min(burst, (tonumber(bucket[1]) or burst) + (now - (tonumber(bucket[2]) or now)) * refillPerMs)
+if tokens < 1 then return {'limited', math.ceil((1 - tokens) / refillPerMs)} end
+
+redis.call('HSET', linkKey, 'url', url, 'visits', 0, 'createdAt', createdAt)
+redis.call('INCR', countKey)
+-- A full bucket and a missing one mean the same, so the key lives only until it would be full again.
+redis.call('HSET', bucketKey, 'tokens', tokens - 1, 'at', now)
+redis.call('PEXPIRE', bucketKey, math.ceil(burst / refillPerMs))
+if idempotencyKey ~= '' then redis.call('SET', idempotencyKey, code, 'EX', idempotencyTtl) end
+return {'created', code}`;
