@@ -1,320 +1,341 @@
+// bootstrap/ under the harness's mocks: who may assume each delivery role, and, by evaluating the documents it
+// creates, what each role may do against the calls the real program's resources need.
 import { strict as assert } from "node:assert";
-import { join, sep } from "node:path";
-import * as pulumi from "@pulumi/pulumi";
+import { join } from "node:path";
 import type { PolicyDocument, PolicyStatement } from "../../components/iam-documents";
 import { parseBootstrapConfig } from "../../bootstrap/config";
+import { awsManagedPolicyActions, DeliveryEnvironment, stackOf } from "../../bootstrap/policies";
+import { runProgram, runPulumiProgram, Run } from "../../harness";
+import { allowedActions, evaluate, Request } from "./iam-evaluator";
+import { callsByType, CallContext, componentChildren, environmentNeutral, programDataSourceCalls } from "./program-aws-calls";
 import { repositoryRoot } from "./run-script";
 
 const accountId = "123456789012";
+const region = "eu-west-1";
 const bootstrapDir = join(repositoryRoot, "bootstrap");
-const boundaryArn = `arn:aws:iam::${accountId}:policy/eks-app-ci/eks-app-permissions-boundary`;
+const boundaryArn = `arn:aws:iam::${accountId}:policy/eks-app-ci/eks-app-program-boundary`;
 const oidcProviderArn = `arn:aws:iam::${accountId}:oidc-provider/token.actions.githubusercontent.com`;
+const bucket = "eks-app-pulumi-state-20260101";
+const roleKeys = ["imagePush", "stagingDeploy", "productionDeploy", "stagingPreview", "productionPreview"] as const;
+const deployRoleOf: Record<DeliveryEnvironment, (typeof roleKeys)[number]> = { staging: "stagingDeploy", production: "productionDeploy" };
+const otherEnvironment: Record<DeliveryEnvironment, DeliveryEnvironment> = { staging: "production", production: "staging" };
 
-interface Registered {
-    type: string;
-    name: string;
-    inputs: Record<string, any>;
-}
-
-interface BootstrapRun {
-    resources: Registered[];
-    outputs: Record<string, unknown>;
-    one(type: string, name?: string): Registered;
-    document(type: string, name: string, property: string): PolicyDocument;
-}
-
-function mockState(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
+function mockState(type: string, name: string, inputs: Record<string, any>): { id?: string; state: Record<string, any> } {
     switch (type) {
         case "aws:iam/role:Role":
         case "aws:iam/policy:Policy": {
             const kind = type === "aws:iam/role:Role" ? "role" : "policy";
-            return { ...inputs, arn: `arn:aws:iam::${accountId}:${kind}${inputs.path ?? "/"}${inputs.name ?? name}` };
+            return { state: { ...inputs, arn: `arn:aws:iam::${accountId}:${kind}${inputs.path ?? "/"}${inputs.name ?? name}` } };
         }
         case "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
-            return { ...inputs, arn: oidcProviderArn };
+            return { state: { ...inputs, arn: oidcProviderArn } };
         case "aws:kms/key:Key":
-            return { ...inputs, arn: `arn:aws:kms:eu-west-1:${accountId}:key/1234abcd-12ab-34cd-56ef-1234567890ab`, keyId: "1234abcd-12ab-34cd-56ef-1234567890ab" };
-        case "aws:s3/bucket:Bucket": {
-            const bucket = `${inputs.bucketPrefix}20260101`;
-            return { ...inputs, bucket, arn: `arn:aws:s3:::${bucket}` };
-        }
+            return { id: `key-${name}`, state: { ...inputs, arn: `arn:aws:kms:${region}:${accountId}:key/${name}`, keyId: name } };
+        case "aws:s3/bucket:Bucket":
+            return { state: { ...inputs, bucket, arn: `arn:aws:s3:::${bucket}` } };
         default:
-            return inputs;
+            return { state: inputs };
     }
 }
 
-async function runBootstrap(config: Record<string, string>): Promise<BootstrapRun> {
-    const resources: Registered[] = [];
-    await pulumi.runtime.setMocks(
-        {
-            newResource: ({ type, name, inputs }) => {
-                const state = mockState(type, name, inputs);
-                resources.push({ type, name, inputs });
-                return { id: `${name}-id`, state };
-            },
-            call: ({ token }) => {
-                if (token === "aws:index/getCallerIdentity:getCallerIdentity") {
-                    return { accountId, arn: `arn:aws:iam::${accountId}:user/administrator`, userId: "AIDAEXAMPLE", id: accountId };
-                }
+function runBootstrap(config: Record<string, string>): Promise<Run> {
+    return runPulumiProgram({
+        programDir: bootstrapDir,
+        project: "eks-app-bootstrap",
+        stack: "admin",
+        config: { "aws:region": region, ...config },
+        sourcePaths: [bootstrapDir],
+        mocks: {
+            state: mockState,
+            call: (token) => {
+                if (token === "aws:index/getCallerIdentity:getCallerIdentity") return { accountId, arn: `arn:aws:iam::${accountId}:user/administrator`, userId: "AIDAEXAMPLE", id: accountId };
                 if (token === "aws:index/getPartition:getPartition") return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
                 throw new Error(`unexpected call ${token}`);
             },
         },
-        "eks-app-bootstrap",
-        "admin",
-        false,
-    );
-    pulumi.runtime.setAllConfig({ "aws:region": "eu-west-1", ...config });
-    // Other test files load @pulumi/pulumi too; the bootstrap itself is loaded afresh with this config.
-    for (const cached of Object.keys(require.cache)) {
-        if (cached.startsWith(bootstrapDir + sep)) delete require.cache[cached];
-    }
-
-    let exported: Record<string, unknown> = {};
-    await pulumi.runtime.runInPulumiStack(async () => {
-        const program = require(join(bootstrapDir, "index.ts")) as () => Promise<Record<string, unknown>>;
-        exported = await program();
-        return exported;
     });
-    const outputs: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(exported)) {
-        outputs[key] = await new Promise((resolve) => (pulumi.output(value) as pulumi.Output<unknown>).apply(resolve));
-    }
-    // Registrations whose inputs resolved after the outputs still have to reach the mocks.
-    for (let i = 0; i < 20; i++) await new Promise((resolve) => setTimeout(resolve, 0));
-
-    const one = (type: string, name?: string) => {
-        const matches = resources.filter((resource) => resource.type === type && (name === undefined || resource.name === name));
-        assert.equal(matches.length, 1, `one ${type} ${name ?? ""}`);
-        return matches[0] as Registered;
-    };
-    return {
-        resources,
-        outputs,
-        one,
-        document: (type, name, property) => JSON.parse(one(type, name).inputs[property]) as PolicyDocument,
-    };
 }
 
-const asList = (value: string | string[] | undefined) => (value === undefined ? [] : ([] as string[]).concat(value));
-const allows = (document: PolicyDocument) => document.Statement.filter((statement) => statement.Effect === "Allow");
-const actionsOf = (statements: PolicyStatement[]) => statements.flatMap((statement) => asList(statement.Action));
+const asList = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : ([] as T[]).concat(value));
+const parsed = (json: unknown) => JSON.parse(String(json)) as PolicyDocument;
 
-describe("bootstrap (GitHub OIDC, delivery roles, state backend)", () => {
-    let run: BootstrapRun;
-    let deployPolicies: PolicyDocument[];
-    let boundary: PolicyDocument;
-    let previewPolicy: PolicyDocument;
+describe("bootstrap (GitHub OIDC, delivery roles, state backend)", function () {
+    this.timeout(120000);
+    let run: Run;
+    const roleArn = (key: string) => String(run.outputs[`${key}RoleArn`]);
+    const trustOf = (key: string) => parsed(run.one("aws:iam/role:Role", key).inputs.assumeRolePolicy);
+    const subjectsOf = (key: string) => trustOf(key).Statement.flatMap((statement) => asList(statement.Condition?.StringEquals?.["token.actions.githubusercontent.com:sub"]));
+    const policiesOf = (key: string): PolicyDocument[] => run.resources.filter((r) => r.type === "aws:iam/policy:Policy" && r.name.startsWith(`${key}-`)).map((r) => parsed(r.inputs.policy));
+    const boundary = () => parsed(run.one("aws:iam/policy:Policy", "program-boundary").inputs.policy);
 
     before(async () => {
         run = await runBootstrap({ "eks-app-bootstrap:githubRepository": "acme/eks-app" });
-        deployPolicies = ["network", "cluster", "iam", "registryAndState"].map((concern) => run.document("aws:iam/policy:Policy", `deploy-${concern}`, "policy"));
-        boundary = run.document("aws:iam/policy:Policy", "permissions-boundary", "policy");
-        previewPolicy = run.document("aws:iam/rolePolicy:RolePolicy", "preview", "policy");
     });
 
-    describe("trust", () => {
-        for (const [role, subjects] of [
-            ["deploy", ["repo:acme/eks-app:environment:production", "repo:acme/eks-app:environment:staging", "repo:acme/eks-app:ref:refs/heads/main"]],
-            ["preview", ["repo:acme/eks-app:environment:preview"]],
-        ] as const) {
-            it(`lets only GitHub's tokens for sts.amazonaws.com and exactly ${subjects.length} subject(s) assume the ${role} role`, () => {
-                const trust = run.document("aws:iam/role:Role", role, "assumeRolePolicy");
-
+    describe("trust: one GitHub subject per role", () => {
+        const expected: Record<(typeof roleKeys)[number], string> = {
+            imagePush: "repo:acme/eks-app:ref:refs/heads/main",
+            stagingDeploy: "repo:acme/eks-app:environment:staging",
+            productionDeploy: "repo:acme/eks-app:environment:production",
+            stagingPreview: "repo:acme/eks-app:environment:preview",
+            productionPreview: "repo:acme/eks-app:environment:production-preview",
+        };
+        for (const key of roleKeys) {
+            it(`lets only GitHub's tokens for sts.amazonaws.com with subject ${expected[key]} assume the ${key} role`, () => {
+                const trust = trustOf(key);
                 assert.equal(trust.Statement.length, 1);
                 const [statement] = trust.Statement as [PolicyStatement];
-                assert.equal(statement.Effect, "Allow");
-                assert.deepEqual(statement.Principal, { Federated: oidcProviderArn });
-                assert.equal(statement.Action, "sts:AssumeRoleWithWebIdentity");
-                assert.deepEqual(Object.keys(statement.Condition ?? {}), ["StringEquals"]);
-                assert.equal(statement.Condition?.StringEquals?.["token.actions.githubusercontent.com:aud"], "sts.amazonaws.com");
-                assert.deepEqual(asList(statement.Condition?.StringEquals?.["token.actions.githubusercontent.com:sub"]).sort(), [...subjects]);
+                assert.deepEqual([statement.Effect, statement.Principal, statement.Action], ["Allow", { Federated: oidcProviderArn }, "sts:AssumeRoleWithWebIdentity"]);
+                assert.deepEqual(statement.Condition, { StringEquals: { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com", "token.actions.githubusercontent.com:sub": expected[key] } });
             });
         }
 
-        it("trusts no pull_request token, so a pull request's code can reach neither role without the preview environment", () => {
-            for (const role of ["deploy", "preview"]) {
-                const subjects = asList(run.document("aws:iam/role:Role", role, "assumeRolePolicy").Statement[0]?.Condition?.StringEquals?.["token.actions.githubusercontent.com:sub"]);
-                assert.ok(!subjects.some((subject) => subject.endsWith(":pull_request")), role);
+        it("keeps staging and production apart: no production subject in a staging role's trust, and the other way round", () => {
+            for (const key of ["imagePush", "stagingDeploy", "stagingPreview"]) assert.ok(!subjectsOf(key).some((subject) => /production/.test(subject)), key);
+            for (const key of ["productionDeploy", "productionPreview"]) assert.ok(!subjectsOf(key).some((subject) => /staging|:preview$|refs\/heads/.test(subject)), key);
+        });
+
+        it("trusts no pull_request token, and puts every role on CI's own path", () => {
+            for (const key of roleKeys) {
+                assert.ok(!subjectsOf(key).some((subject) => subject.endsWith(":pull_request")), key);
+                assert.equal(run.one("aws:iam/role:Role", key).inputs.path, "/eks-app-ci/", key);
             }
         });
 
         it("creates GitHub's OIDC provider for the sts.amazonaws.com audience", () => {
             const provider = run.one("aws:iam/openIdConnectProvider:OpenIdConnectProvider");
-
             assert.equal(provider.inputs.url, "https://token.actions.githubusercontent.com");
             assert.deepEqual(provider.inputs.clientIdLists, ["sts.amazonaws.com"]);
         });
     });
 
-    describe("permissions", () => {
-        it("allow no `*` or `iam:*` action and no NotAction, in any role policy or the boundary", () => {
-            for (const document of [...deployPolicies, boundary, previewPolicy]) {
+    describe("documents", () => {
+        it("name every action explicitly in every Allow (the project's no-wildcard rule), and no NotAction or NotResource", () => {
+            for (const document of [...roleKeys.flatMap(policiesOf), boundary()]) {
                 for (const statement of document.Statement) {
                     assert.ok(!("NotAction" in statement) && !("NotResource" in statement), statement.Sid);
-                    for (const action of asList(statement.Action)) {
-                        assert.ok(action !== "*" && action !== "iam:*", `${statement.Sid}: ${action}`);
-                    }
+                    if (statement.Effect === "Allow") for (const action of asList(statement.Action)) assert.match(action, /^[a-z0-9-]+:[A-Za-z0-9]+$/, `${statement.Sid}: ${action}`);
                 }
             }
-        });
-
-        it("use Resource \"*\" only for read-only or unscopable calls, each named", () => {
-            const unscopable = new Set(["ec2:Describe*", "ecr:GetAuthorizationToken", "eks:DescribeAddonVersions", "eks:DescribeClusterVersions", "kms:CreateKey"]);
-            for (const statement of [...deployPolicies, previewPolicy].flatMap(allows)) {
-                if (!asList(statement.Resource).includes("*")) continue;
-                for (const action of asList(statement.Action)) {
-                    assert.ok(unscopable.has(action) || action.startsWith("elasticloadbalancing:Describe"), `${statement.Sid}: ${action} on *`);
-                }
-            }
-        });
-
-        it("allow creating or changing a role's policies only with the project's boundary, under the program's path", () => {
-            const iamWrites = ["iam:CreateRole", "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:AttachRolePolicy", "iam:DetachRolePolicy", "iam:PutRolePermissionsBoundary"];
-            const granting = deployPolicies.flatMap(allows).filter((statement) => asList(statement.Action).some((action) => iamWrites.includes(action)));
-
-            assert.ok(granting.length > 0);
-            for (const statement of granting) {
-                assert.deepEqual(statement.Condition, { StringEquals: { "iam:PermissionsBoundary": boundaryArn } }, statement.Sid);
-                assert.deepEqual(asList(statement.Resource), [`arn:aws:iam::${accountId}:role/eks-app/*`], statement.Sid);
-            }
-            assert.equal(run.outputs.permissionsBoundaryArn, boundaryArn, "the documents name the boundary the bootstrap creates");
-        });
-
-        it("pass roles only from the program's path, only to EKS, EC2 and EKS Pod Identity", () => {
-            const passing = deployPolicies.flatMap(allows).filter((statement) => asList(statement.Action).includes("iam:PassRole"));
-
-            assert.equal(passing.length, 1);
-            assert.deepEqual(asList(passing[0]?.Resource), [`arn:aws:iam::${accountId}:role/eks-app/*`]);
-            assert.deepEqual(passing[0]?.Condition, { StringEquals: { "iam:PassedToService": ["eks.amazonaws.com", "ec2.amazonaws.com", "pods.eks.amazonaws.com"] } });
-        });
-
-        it("touch IAM only under the program's path, the role's own read and AWS's service-linked roles", () => {
-            const iamResources = deployPolicies
-                .flatMap(allows)
-                .filter((statement) => asList(statement.Action).some((action) => action.startsWith("iam:")))
-                .flatMap((statement) => asList(statement.Resource));
-
-            assert.deepEqual([...new Set(iamResources)].sort(), [
-                `arn:aws:iam::${accountId}:role/aws-service-role/*`,
-                `arn:aws:iam::${accountId}:role/eks-app-ci/*`,
-                `arn:aws:iam::${accountId}:role/eks-app/*`,
-            ]);
-            const ownRoleRead = deployPolicies.flatMap(allows).find((statement) => asList(statement.Resource).includes(`arn:aws:iam::${accountId}:role/eks-app-ci/*`));
-            assert.deepEqual(asList(ownRoleRead?.Action), ["iam:GetRole"]);
-        });
-
-        for (const [where, documents] of [
-            ["the boundary", () => [boundary]],
-            ["the deploy role's own policies", () => deployPolicies],
-        ] as const) {
-            it(`deny, in ${where}, changing or removing the boundary, roles without it, changing CI's roles, and users or keys`, () => {
-                const denials = documents().flatMap((document) => document.Statement.filter((statement) => statement.Effect === "Deny"));
-                const denied = (action: string, resource: string) =>
-                    denials.some((statement) => asList(statement.Action).includes(action) && asList(statement.Resource).some((pattern) => pattern === resource || pattern === "*"));
-
-                for (const action of ["iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion", "iam:SetDefaultPolicyVersion"]) {
-                    assert.ok(denied(action, boundaryArn), action);
-                }
-                assert.ok(denied("iam:DeleteRolePermissionsBoundary", "*"));
-                for (const action of ["iam:CreateUser", "iam:CreateAccessKey", "iam:CreateLoginProfile"]) assert.ok(denied(action, "*"), action);
-                for (const action of ["iam:UpdateAssumeRolePolicy", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:DeleteRole"]) {
-                    assert.ok(denied(action, `arn:aws:iam::${accountId}:role/eks-app-ci/*`), action);
-                }
-                const withoutBoundary = denials.find((statement) => statement.Sid === "DenyRolesWithoutTheBoundary");
-                assert.deepEqual(withoutBoundary?.Condition, { StringNotEquals: { "iam:PermissionsBoundary": boundaryArn } });
-                assert.ok(asList(withoutBoundary?.Action).includes("iam:CreateRole"));
-            });
-        }
-
-        it("put the deploy and preview roles themselves under the boundary, on CI's own path", () => {
-            for (const role of ["deploy", "preview"]) {
-                const { inputs } = run.one("aws:iam/role:Role", role);
-                assert.equal(inputs.permissionsBoundary, boundaryArn, role);
-                assert.equal(inputs.path, "/eks-app-ci/", role);
-            }
-        });
-
-        it("give the preview role Describe, Get and List calls only, plus decrypting the state", () => {
-            const actions = actionsOf(allows(previewPolicy));
-
-            assert.ok(actions.length > 10);
-            for (const action of actions) {
-                assert.ok(/^[a-z0-9-]+:(Describe|Get|List)/.test(action) || action === "kms:Decrypt", action);
-            }
-            assert.ok(
-                !actions.some((action) => /^[a-z0-9-]+:(Create|Delete|Put|Update|Attach|Detach|Modify|Run|Terminate|Tag|Untag|Pass|Encrypt|Generate|Upload|Schedule)/.test(action)),
-            );
-        });
-
-        it("read and write the state bucket and use the secrets key, and nothing else in S3 or of that key", () => {
-            const bucket = `arn:aws:s3:::eks-app-pulumi-state-20260101`;
-            const s3Resources = deployPolicies
-                .flatMap(allows)
-                .filter((statement) => asList(statement.Action).some((action) => action.startsWith("s3:")))
-                .flatMap((statement) => asList(statement.Resource));
-            assert.deepEqual(s3Resources.sort(), [bucket, `${bucket}/*`]);
-        });
-
-        it("grant Route 53 nothing unless hosted zones are configured", () => {
-            assert.ok(!actionsOf([...deployPolicies, boundary].flatMap(allows)).some((action) => action.startsWith("route53:")));
         });
 
         it("fit each managed policy in IAM's 6,144 characters", () => {
-            for (const document of [...deployPolicies, boundary]) {
-                assert.ok(JSON.stringify(document).replace(/\s/g, "").length < 6144, document.Statement[0]?.Sid);
-            }
+            for (const document of [...roleKeys.flatMap(policiesOf), boundary()]) assert.ok(JSON.stringify(document).length < 6144, document.Statement[0]?.Sid);
         });
     });
 
-    describe("state backend", () => {
-        it("blocks every kind of public access to the state bucket and owns every object", () => {
-            const block = run.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs;
-            assert.deepEqual(
-                [block.blockPublicAcls, block.blockPublicPolicy, block.ignorePublicAcls, block.restrictPublicBuckets],
-                [true, true, true, true],
-            );
-            assert.equal(run.one("aws:s3/bucketOwnershipControls:BucketOwnershipControls").inputs.rule.objectOwnership, "BucketOwnerEnforced");
-        });
+    for (const environment of ["staging", "production"] as const) {
+        describe(`the ${environment} deploy role, evaluated against the calls the ${stackOf[environment]} program's resources need`, () => {
+            let program: Awaited<ReturnType<typeof runProgram>>;
+            let context: CallContext;
+            const deployPolicies = () => policiesOf(deployRoleOf[environment]);
+            const callsOf = (c: CallContext, types: string[]) => [...programDataSourceCalls(c), ...types.flatMap((type) => callsByType[type]?.(c) ?? [])];
+            const awsTypes = () => [
+                ...new Set(
+                    program.resources
+                        .filter((resource) => (resource.custom || resource.type in componentChildren) && !resource.type.startsWith("pulumi:providers:"))
+                        .flatMap((resource) => componentChildren[resource.type] ?? [resource.type])
+                        .filter((type) => /^aws:/.test(type)),
+                ),
+            ];
 
-        it("encrypts the state with the rotating secrets key, and versions it", () => {
-            const key = run.one("aws:kms/key:Key", "pulumi-secrets").inputs;
-            const [rule] = run.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").inputs.rules;
-
-            assert.equal(key.enableKeyRotation, true);
-            assert.deepEqual(rule.applyServerSideEncryptionByDefault, {
-                sseAlgorithm: "aws:kms",
-                kmsMasterKeyId: `arn:aws:kms:eu-west-1:${accountId}:key/1234abcd-12ab-34cd-56ef-1234567890ab`,
+            before(async () => {
+                program = await runProgram(stackOf[environment] as "dev" | "prod", {
+                    config: { "eks-app:imageTag": "1111111111111111111111111111111111111111", "eks-app:iamPermissionsBoundaryArn": String(run.outputs.programPermissionsBoundaryArn) },
+                });
+                const name = `eks-app-${stackOf[environment]}`;
+                context = { environment, name, accountId, region, programBoundaryArn: boundaryArn, deployRoleArn: roleArn(deployRoleOf[environment]) };
             });
+
+            it("has a table entry for every AWS resource type the program creates", () => {
+                for (const type of awsTypes()) assert.ok(callsByType[type], `tests/delivery/program-aws-calls.ts lists no calls for ${type}`);
+                assert.ok(awsTypes().length >= 15);
+            });
+
+            it("allows every call the program's resources need on create, update and delete", () => {
+                const refused = callsOf(context, awsTypes()).filter((call) => evaluate(deployPolicies(), call) !== "allowed");
+                assert.deepEqual(refused.map((call) => `${call.action} ${call.resource} ${evaluate(deployPolicies(), call)}`), []);
+            });
+
+            it("allows no action the program's resources, the state and the image copy do not need", () => {
+                const needed = new Set(callsOf(context, Object.keys(callsByType)).map((call) => call.action));
+                const pipeline = ["s3:ListBucket", "s3:GetBucketLocation", "s3:GetObject", "s3:PutObject", "s3:DeleteObject", "kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "ecr:GetAuthorizationToken"];
+                const imageCopy = ["ecr:BatchGetImage", "ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload", "ecr:PutImage"];
+                const extra = [...allowedActions(deployPolicies())].filter((action) => !needed.has(action) && !pipeline.includes(action) && !imageCopy.includes(action));
+                assert.deepEqual(extra, []);
+            });
+
+            it(`refuses every write the ${otherEnvironment[environment]} program's resources need`, () => {
+                const other = { ...context, environment: otherEnvironment[environment], name: `eks-app-${stackOf[otherEnvironment[environment]]}` };
+                const writes = callsOf(other, awsTypes()).filter(
+                    (call) => call.resource !== "*" && !/:(Describe|Get|List)/.test(call.action) && call.action !== "iam:CreateServiceLinkedRole" && !environmentNeutral(call),
+                );
+                assert.ok(writes.length > 50);
+                const allowed = writes.filter((call) => evaluate(deployPolicies(), call) === "allowed");
+                assert.deepEqual(allowed.map((call) => `${call.action} ${call.resource}`), []);
+            });
+
+            it("creates the program's roles only because the stack gives them the boundary: without it CreateRole is denied", () => {
+                const roles = program.ofType("aws:iam/role:Role");
+                assert.ok(roles.length >= 3);
+                for (const role of roles) {
+                    assert.equal(role.inputs.permissionsBoundary, boundaryArn, role.name);
+                    const createRole = (boundaryInRequest: Record<string, string>): Request => ({
+                        action: "iam:CreateRole",
+                        resource: `arn:aws:iam::${accountId}:role${role.inputs.path}${role.name}`,
+                        context: { "aws:RequestTag/project": "eks-app", "aws:RequestTag/environment": environment, ...boundaryInRequest },
+                    });
+                    assert.equal(evaluate(deployPolicies(), createRole({ "iam:PermissionsBoundary": role.inputs.permissionsBoundary })), "allowed", role.name);
+                    assert.equal(evaluate(deployPolicies(), createRole({})), "explicitly denied", role.name);
+                }
+            });
+        });
+    }
+
+    describe("guardrails in the deploy roles' own policies", () => {
+        const deny = (request: Request) => assert.equal(evaluate(policiesOf("stagingDeploy"), request), "explicitly denied", `${request.action} ${request.resource}`);
+
+        it("deny changing the boundary or CI's roles, roles without the boundary, foreign policies, users and keys", () => {
+            for (const action of ["iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:SetDefaultPolicyVersion"]) deny({ action, resource: boundaryArn });
+            deny({ action: "iam:DeleteRolePermissionsBoundary", resource: `arn:aws:iam::${accountId}:role/eks-app/cluster-node-1` });
+            for (const action of ["iam:UpdateAssumeRolePolicy", "iam:PutRolePolicy", "iam:DeleteRole"]) {
+                deny({ action, resource: roleArn("productionDeploy"), context: { "iam:PermissionsBoundary": boundaryArn } });
+            }
+            deny({
+                action: "iam:AttachRolePolicy",
+                resource: `arn:aws:iam::${accountId}:role/eks-app/cluster-node-1`,
+                context: { "iam:PermissionsBoundary": boundaryArn, "iam:PolicyARN": "arn:aws:iam::aws:policy/AdministratorAccess", "aws:ResourceTag/project": "eks-app", "aws:ResourceTag/environment": "staging" },
+            });
+            for (const action of ["iam:CreateUser", "iam:CreateAccessKey", "iam:CreateLoginProfile"]) deny({ action, resource: `arn:aws:iam::${accountId}:user/someone` });
+        });
+
+        it("let the deploy roles pass the program's roles to EKS, Pod Identity and EC2 (Karpenter's instance profile) only", () => {
+            const pass = (service: string): Request => ({
+                action: "iam:PassRole",
+                resource: `arn:aws:iam::${accountId}:role/eks-app/cluster-node-1`,
+                context: { "iam:PassedToService": service, "aws:ResourceTag/project": "eks-app", "aws:ResourceTag/environment": "staging" },
+            });
+            for (const service of ["eks.amazonaws.com", "pods.eks.amazonaws.com", "ec2.amazonaws.com"]) assert.equal(evaluate(policiesOf("stagingDeploy"), pass(service)), "allowed", service);
+            for (const service of ["lambda.amazonaws.com", "ecs-tasks.amazonaws.com"]) assert.equal(evaluate(policiesOf("stagingDeploy"), pass(service)), "not allowed", service);
+        });
+    });
+
+    describe("the program boundary, evaluated against the program's roles", () => {
+        let program: Awaited<ReturnType<typeof runProgram>>;
+        /** A request that meets the program statement's own conditions, on a project key's tags. */
+        const contextFor = (statement: PolicyStatement): Record<string, string> => ({
+            "aws:ResourceTag/project": "eks-app",
+            ...Object.fromEntries(Object.values(statement.Condition ?? {}).flatMap((keys) => Object.entries(keys).map(([key, values]) => [key, asList(values)[0] as string]))),
+        });
+        /** A concrete resource for a statement's pattern; the mocks leave a bucket's and a queue's ARN unknown. */
+        const representative = (action: string, pattern: string) => {
+            if (action.startsWith("s3:")) return action === "s3:ListBucket" ? `arn:aws:s3:::eks-app-prod-logs` : `arn:aws:s3:::eks-app-prod-logs/chunks/1`;
+            if (action.startsWith("sqs:")) return `arn:aws:sqs:${region}:${accountId}:eks-app-prod-karpenter`;
+            if (pattern !== "*") return pattern.replace(/\*$/, "1");
+            if (action.startsWith("eks")) return `arn:aws:eks:${region}:${accountId}:cluster/eks-app-prod`;
+            if (action.startsWith("kms:")) return `arn:aws:kms:${region}:${accountId}:key/cluster-secrets`;
+            return "*";
+        };
+
+        before(async () => {
+            program = await runProgram("prod");
+        });
+
+        const programStatements = (): PolicyStatement[] => [
+            ...program.ofType("aws:iam/rolePolicy:RolePolicy").flatMap((policy) => parsed(policy.inputs.policy).Statement),
+            ...program
+                .ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+                .map((attachment): PolicyStatement => ({ Effect: "Allow", Action: awsManagedPolicyActions[String(attachment.inputs.policyArn).split("/").pop() as string] ?? [`unknown:${attachment.inputs.policyArn}`], Resource: "*" })),
+        ];
+
+        it("allows every action the program's roles are given, on the resources they are given it for", () => {
+            const refused: string[] = [];
+            for (const statement of programStatements().filter((s) => s.Effect === "Allow")) {
+                // The cluster policy's own CreateServiceLinkedRole stays out: that role is made once beforehand.
+                for (const action of asList(statement.Action).filter((a) => a !== "iam:CreateServiceLinkedRole")) {
+                    for (const pattern of statement.Resource === undefined || statement.Resource === null ? ["*"] : asList(statement.Resource)) {
+                        const resource = representative(action, pattern);
+                        // Under mocks a queue's or bucket's ARN is unknown: the program statement then names the representative.
+                        const known = statement.Resource !== undefined && statement.Resource !== null && (pattern.startsWith("arn:") || pattern === "*");
+                        const given = known ? statement : { ...statement, Resource: resource };
+                        if (evaluate([{ Version: "2012-10-17", Statement: [given] }], { action, resource, context: contextFor(statement) }, boundary()) !== "allowed") {
+                            refused.push(`${action} ${resource}`);
+                        }
+                    }
+                }
+            }
+            assert.deepEqual(refused, []);
+        });
+
+        it("allows nothing beyond them: no IAM writes, S3 and KMS only on the project's, EKS only on its clusters", () => {
+            const given = new Set(programStatements().flatMap((statement) => asList(statement.Action)));
+            assert.deepEqual([...allowedActions([boundary()])].filter((action) => !given.has(action)), []);
+            for (const action of ["iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:CreateServiceLinkedRole", "iam:CreateAccessKey", "logs:CreateLogGroup"]) {
+                assert.notEqual(evaluate([boundary()], { action, resource: `arn:aws:iam::${accountId}:role/eks-app/x` }), "allowed", action);
+            }
+            assert.equal(evaluate([boundary()], { action: "iam:PassRole", resource: `arn:aws:iam::${accountId}:role/admin`, context: { "iam:PassedToService": "ec2.amazonaws.com" } }), "not allowed");
+            assert.equal(evaluate([boundary()], { action: "iam:PassRole", resource: `arn:aws:iam::${accountId}:role/eks-app/x`, context: { "iam:PassedToService": "lambda.amazonaws.com" } }), "not allowed");
+            assert.equal(evaluate([boundary()], { action: "s3:GetObject", resource: "arn:aws:s3:::someone-elses-bucket/secret" }), "not allowed");
+            assert.equal(evaluate([boundary()], { action: "kms:Decrypt", resource: `arn:aws:kms:${region}:${accountId}:key/foreign`, context: { "aws:ResourceTag/project": "other" } }), "not allowed");
+            assert.equal(evaluate([boundary()], { action: "eks:DescribeCluster", resource: `arn:aws:eks:${region}:${accountId}:cluster/other` }), "not allowed");
+        });
+    });
+
+    describe("image push and preview roles", () => {
+        const repository = (name: string) => `arn:aws:ecr:${region}:${accountId}:repository/${name}`;
+
+        it("let the image job push to staging's repository only, with no state and no stack", () => {
+            const push = policiesOf("imagePush");
+            assert.equal(evaluate(push, { action: "ecr:PutImage", resource: repository("eks-app-dev") }), "allowed");
+            assert.equal(evaluate(push, { action: "ecr:PutImage", resource: repository("eks-app-prod") }), "not allowed");
+            assert.ok(![...allowedActions(push)].some((action) => !action.startsWith("ecr:")));
+        });
+
+        for (const [key, environment] of [["stagingPreview", "staging"], ["productionPreview", "production"]] as const) {
+            it(`give the ${key} role reads, its stack's state and lock, and its own secrets key only`, () => {
+                const preview = policiesOf(key);
+                for (const action of allowedActions(preview)) assert.match(action, /^[a-z0-9-]+:(Describe|Get|List)|^kms:(Decrypt|GenerateDataKey)$|^s3:(PutObject|DeleteObject)$/, action);
+                const stack = stackOf[environment];
+                const other = stackOf[otherEnvironment[environment]];
+                assert.equal(evaluate(preview, { action: "s3:GetObject", resource: `arn:aws:s3:::${bucket}/.pulumi/stacks/eks-app/${stack}.json` }), "allowed");
+                assert.equal(evaluate(preview, { action: "s3:GetObject", resource: `arn:aws:s3:::${bucket}/.pulumi/stacks/eks-app/${other}.json` }), "not allowed");
+                assert.equal(evaluate(preview, { action: "s3:PutObject", resource: `arn:aws:s3:::${bucket}/.pulumi/stacks/eks-app/${stack}.json` }), "not allowed");
+                assert.equal(evaluate(preview, { action: "s3:PutObject", resource: `arn:aws:s3:::${bucket}/.pulumi/locks/organization/eks-app/${stack}/lock.json` }), "allowed");
+                assert.equal(evaluate(preview, { action: "kms:Decrypt", resource: `arn:aws:kms:${region}:${accountId}:key/pulumi-secrets-${environment}` }), "allowed");
+                assert.equal(evaluate(preview, { action: "kms:Decrypt", resource: `arn:aws:kms:${region}:${accountId}:key/pulumi-secrets-${otherEnvironment[environment]}` }), "not allowed");
+            });
+        }
+    });
+
+    describe("state backend", () => {
+        it("blocks every kind of public access to the state bucket, owns every object and refuses requests without TLS", () => {
+            const block = run.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs;
+            assert.deepEqual([block.blockPublicAcls, block.blockPublicPolicy, block.ignorePublicAcls, block.restrictPublicBuckets], [true, true, true, true]);
+            assert.equal(run.one("aws:s3/bucketOwnershipControls:BucketOwnershipControls").inputs.rule.objectOwnership, "BucketOwnerEnforced");
+            const [statement] = parsed(run.one("aws:s3/bucketPolicy:BucketPolicy").inputs.policy).Statement as [PolicyStatement];
+            assert.deepEqual([statement.Effect, statement.Condition], ["Deny", { Bool: { "aws:SecureTransport": "false" } }]);
+        });
+
+        it("encrypts the state with its own rotating key and versions it; one secrets key per environment", () => {
+            const [rule] = run.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").inputs.rules;
+            assert.equal(rule.applyServerSideEncryptionByDefault.kmsMasterKeyId, `arn:aws:kms:${region}:${accountId}:key/pulumi-state`);
+            for (const key of run.ofType("aws:kms/key:Key")) assert.equal(key.inputs.enableKeyRotation, true, key.name);
+            assert.deepEqual(run.ofType("aws:kms/alias:Alias").map((alias) => alias.inputs.name).sort(), ["alias/eks-app-pulumi-secrets-dev", "alias/eks-app-pulumi-secrets-prod", "alias/eks-app-pulumi-state"]);
             assert.equal(run.one("aws:s3/bucketVersioning:BucketVersioning").inputs.versioningConfiguration.status, "Enabled");
-            assert.equal(run.one("aws:kms/alias:Alias").inputs.name, "alias/eks-app-pulumi-secrets");
         });
 
-        it("refuses requests without TLS", () => {
-            const policy = run.document("aws:s3/bucketPolicy:BucketPolicy", "pulumi-state", "policy");
-            const [statement] = policy.Statement as [PolicyStatement];
-
-            assert.equal(statement.Effect, "Deny");
-            assert.deepEqual(statement.Condition, { Bool: { "aws:SecureTransport": "false" } });
-            assert.deepEqual(asList(statement.Resource), ["arn:aws:s3:::eks-app-pulumi-state-20260101", "arn:aws:s3:::eks-app-pulumi-state-20260101/*"]);
-        });
-
-        it("expires old state versions after a while, keeping the latest ones", () => {
-            const [rule] = run.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs.rules;
-
-            assert.equal(rule.status, "Enabled");
-            assert.deepEqual(rule.noncurrentVersionExpiration, { noncurrentDays: 90, newerNoncurrentVersions: 10 });
-        });
-
-        it("exports what the repository settings and `pulumi login` need", () => {
+        it("exports what the repository settings and `pulumi stack init` need", () => {
             assert.deepEqual(run.outputs, {
-                deployRoleArn: `arn:aws:iam::${accountId}:role/eks-app-ci/eks-app-deploy`,
-                previewRoleArn: `arn:aws:iam::${accountId}:role/eks-app-ci/eks-app-preview`,
-                permissionsBoundaryArn: boundaryArn,
+                imagePushRoleArn: `arn:aws:iam::${accountId}:role/eks-app-ci/eks-app-image-push`,
+                stagingDeployRoleArn: `arn:aws:iam::${accountId}:role/eks-app-ci/eks-app-staging-deploy`,
+                productionDeployRoleArn: `arn:aws:iam::${accountId}:role/eks-app-ci/eks-app-production-deploy`,
+                stagingPreviewRoleArn: `arn:aws:iam::${accountId}:role/eks-app-ci/eks-app-staging-preview`,
+                productionPreviewRoleArn: `arn:aws:iam::${accountId}:role/eks-app-ci/eks-app-production-preview`,
+                programPermissionsBoundaryArn: boundaryArn,
                 oidcProviderArn,
-                stateBucketName: "eks-app-pulumi-state-20260101",
-                backendUrl: "s3://eks-app-pulumi-state-20260101",
-                secretsProvider: "awskms://alias/eks-app-pulumi-secrets?region=eu-west-1",
+                stateBucketName: bucket,
+                backendUrl: `s3://${bucket}`,
+                secretsProviders: { dev: `awskms://alias/eks-app-pulumi-secrets-dev?region=${region}`, prod: `awskms://alias/eks-app-pulumi-secrets-prod?region=${region}` },
             });
         });
     });
@@ -323,41 +344,30 @@ describe("bootstrap (GitHub OIDC, delivery roles, state backend)", () => {
         it("reuses an existing OIDC provider instead of creating a second one", async () => {
             const existing = `arn:aws:iam::${accountId}:oidc-provider/token.actions.githubusercontent.com`;
             const reusing = await runBootstrap({ "eks-app-bootstrap:githubRepository": "acme/eks-app", "eks-app-bootstrap:existingOidcProviderArn": existing });
-
-            assert.equal(reusing.resources.filter((resource) => resource.type === "aws:iam/openIdConnectProvider:OpenIdConnectProvider").length, 0);
-            assert.deepEqual(reusing.document("aws:iam/role:Role", "deploy", "assumeRolePolicy").Statement[0]?.Principal, { Federated: existing });
+            assert.equal(reusing.ofType("aws:iam/openIdConnectProvider:OpenIdConnectProvider").length, 0);
+            assert.deepEqual(parsed(reusing.one("aws:iam/role:Role", "stagingDeploy").inputs.assumeRolePolicy).Statement[0]?.Principal, { Federated: existing });
         });
 
-        it("scopes Route 53 to the configured hosted zones", async () => {
+        it("scopes Route 53 to the configured hosted zones, and grants none without them", async () => {
+            assert.ok(!roleKeys.flatMap(policiesOf).some((document) => [...allowedActions([document])].some((action) => action.startsWith("route53:"))));
             const withZones = await runBootstrap({ "eks-app-bootstrap:githubRepository": "acme/eks-app", "eks-app-bootstrap:route53HostedZoneIds": '["Z0123456789ABC"]' });
-            for (const policy of ["permissions-boundary", "deploy-registryAndState"]) {
-                const document = withZones.document("aws:iam/policy:Policy", policy, "policy");
-                const dnsRecords = document.Statement.find((statement) => statement.Sid === "AppDnsRecords");
-                assert.deepEqual(asList(dnsRecords?.Resource), ["arn:aws:route53:::hostedzone/Z0123456789ABC"], policy);
-                assert.ok(asList(dnsRecords?.Action).includes("route53:ChangeResourceRecordSets"), policy);
-            }
+            const registry = parsed(withZones.one("aws:iam/policy:Policy", "stagingDeploy-registry").inputs.policy);
+            const records = registry.Statement.find((statement) => statement.Sid === "AppDnsRecords");
+            assert.deepEqual(asList(records?.Resource), ["arn:aws:route53:::hostedzone/Z0123456789ABC"]);
         });
 
         it("stops a run without a valid repository, naming the key", async () => {
             await assert.rejects(runBootstrap({}), /eks-app-bootstrap:githubRepository must be the repository as owner\/name/);
         });
 
-        it("accepts owner/name and rejects anything else", () => {
-            assert.equal(parseBootstrapConfig({ githubRepository: "acme-corp/eks.app_2", region: "eu-west-1" }).githubRepository, "acme-corp/eks.app_2");
+        it("accepts owner/name and rejects anything else; checks the region and the OIDC provider's issuer", () => {
+            assert.equal(parseBootstrapConfig({ githubRepository: "acme-corp/eks.app_2", region }).githubRepository, "acme-corp/eks.app_2");
             for (const repository of ["acme", "acme/", "/eks-app", "acme/eks-app/extra", "-acme/eks-app", "acme/..", "https://github.com/acme/eks-app"]) {
-                assert.throws(() => parseBootstrapConfig({ githubRepository: repository, region: "eu-west-1" }), /eks-app-bootstrap:githubRepository/, repository);
+                assert.throws(() => parseBootstrapConfig({ githubRepository: repository, region }), /eks-app-bootstrap:githubRepository/, repository);
             }
-        });
-
-        it("rejects a missing or malformed region, naming aws:region", () => {
-            assert.throws(() => parseBootstrapConfig({ githubRepository: "acme/eks-app" }), /aws:region must be an AWS region/);
             assert.throws(() => parseBootstrapConfig({ githubRepository: "acme/eks-app", region: "Europe" }), /aws:region/);
-            assert.equal(parseBootstrapConfig({ githubRepository: "acme/eks-app", region: "us-gov-west-1" }).region, "us-gov-west-1");
-        });
-
-        it("rejects an OIDC provider ARN for another issuer", () => {
             assert.throws(
-                () => parseBootstrapConfig({ githubRepository: "acme/eks-app", region: "eu-west-1", existingOidcProviderArn: `arn:aws:iam::${accountId}:oidc-provider/example.com` }),
+                () => parseBootstrapConfig({ githubRepository: "acme/eks-app", region, existingOidcProviderArn: `arn:aws:iam::${accountId}:oidc-provider/example.com` }),
                 /eks-app-bootstrap:existingOidcProviderArn/,
             );
         });

@@ -1,20 +1,74 @@
 import { strict as assert } from "node:assert";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { FakeApp, FakeAppFaults, startFakeApp } from "./fake-app";
-import { recordedCalls, runScript, ScriptResult, sandboxWithFakes } from "./run-script";
+import { recordedCalls, recordedEntries, RecordedCall, runScript, ScriptResult, sandboxWithFakes, startScript } from "./run-script";
+
+/**
+ * A repository with the history deploys see:  good ── broken ── new   and   good ── unrelated.
+ * Each commit's program.txt names it, so the stand-in pulumi records which commit's program each `up` ran.
+ */
+interface History {
+    dir: string;
+    good: string;
+    broken: string;
+    newer: string;
+    unrelated: string;
+    checkout(commit: string): void;
+}
+
+function makeHistory(parent: string): History {
+    const dir = join(parent, "repository");
+    mkdirSync(dir);
+    const git = (...args: string[]) =>
+        execFileSync("git", ["-c", "user.name=test", "-c", "user.email=test@example.com", "-c", "init.defaultBranch=main", ...args], { cwd: dir, encoding: "utf8" }).trim();
+    git("init", "--quiet");
+    writeFileSync(join(dir, ".gitignore"), "node_modules/\n");
+    writeFileSync(join(dir, "package-lock.json"), "{}\n");
+    mkdirSync(join(dir, "node_modules"));
+    const commit = (name: string) => {
+        writeFileSync(join(dir, "program.txt"), `program of ${name}\n`);
+        git("add", "-A");
+        git("commit", "--quiet", "-m", name);
+        return git("rev-parse", "HEAD");
+    };
+    const good = commit("good");
+    const broken = commit("broken");
+    const newer = commit("new");
+    git("checkout", "--quiet", "-b", "side", good);
+    const unrelated = commit("unrelated");
+    return { dir, good, broken, newer, unrelated, checkout: (target) => void git("checkout", "--quiet", "--detach", target) };
+}
+
+interface DeployOptions {
+    /** The commit to deploy (default: the newest on main). */
+    deploy?: (history: History) => string;
+    extraArgs?: string[];
+    /** The stack's imageTag output and last good commit before the deploy. */
+    running?: (history: History) => string | undefined;
+    lastGood?: (history: History) => string | undefined;
+    failingUps?: number;
+    faults?: FakeAppFaults;
+    outputsFail?: boolean;
+    locked?: boolean;
+    pending?: object[];
+    upWaits?: boolean;
+}
 
 interface Deploy {
     result: ScriptResult;
+    history: History;
     calls: string[][];
+    entries: RecordedCall[];
+    /** The program each `up` ran, in order. */
+    upPrograms: (string | undefined)[];
+    lastGoodAfter: string | undefined;
     summary: string;
     outputs: string;
 }
 
-const previousTag = "1111111111111111111111111111111111111111";
-const newTag = "2222222222222222222222222222222222222222";
-
-describe("deploy.sh (stand-in pulumi, fake app)", () => {
+describe("deploy.sh (stand-in pulumi, fake app, a real git history)", () => {
     let app: FakeApp | undefined;
     let sandbox: { dir: string; path: string } | undefined;
 
@@ -24,108 +78,220 @@ describe("deploy.sh (stand-in pulumi, fake app)", () => {
         app = sandbox = undefined;
     });
 
-    async function deploy(options: { previousTag?: string; failingUps?: number; faults?: FakeAppFaults; outputsFail?: boolean }): Promise<Deploy> {
-        app = await startFakeApp(options.faults);
+    function start(options: DeployOptions, onStarted?: (child: ReturnType<typeof startScript>["child"], stateDir: string) => void) {
         sandbox = sandboxWithFakes({ pulumi: "pulumi.js" });
-        const log = join(sandbox.dir, "pulumi.log");
-        const summary = join(sandbox.dir, "summary.md");
-        const outputs = join(sandbox.dir, "outputs");
-        writeFileSync(log, "");
-        writeFileSync(summary, "");
-        writeFileSync(outputs, "");
-        const result = await runScript("deploy.sh", ["--stack", "dev", "--image-tag", newTag, "--message", newTag], {
+        const history = makeHistory(sandbox.dir);
+        const tag = (options.deploy ?? ((h) => h.newer))(history);
+        history.checkout(tag);
+        const files = { log: join(sandbox.dir, "pulumi.log"), summary: join(sandbox.dir, "summary.md"), outputs: join(sandbox.dir, "outputs") };
+        for (const file of Object.values(files)) writeFileSync(file, "");
+        const running = options.running === undefined ? history.good : options.running(history);
+        const lastGood = options.lastGood === undefined ? history.good : options.lastGood(history);
+        const env = {
             PATH: sandbox.path,
-            FAKE_PULUMI_LOG: log,
+            FAKE_PULUMI_LOG: files.log,
             FAKE_PULUMI_STATE_DIR: sandbox.dir,
-            FAKE_PULUMI_URL: app.url,
-            FAKE_PULUMI_PREVIOUS_TAG: options.previousTag,
+            FAKE_PULUMI_URL: app?.url,
+            FAKE_PULUMI_PREVIOUS_TAG: running,
+            FAKE_PULUMI_LAST_GOOD: lastGood,
             FAKE_PULUMI_FAILING_UPS: String(options.failingUps ?? 0),
             FAKE_PULUMI_OUTPUTS_FAIL: options.outputsFail ? "1" : "",
-            GITHUB_STEP_SUMMARY: summary,
-            GITHUB_OUTPUT: outputs,
+            FAKE_PULUMI_LOCKED: options.locked ? "1" : "",
+            FAKE_PULUMI_PENDING: JSON.stringify(options.pending ?? []),
+            FAKE_PULUMI_UP_WAITS: options.upWaits ? "1" : "",
+            EKS_APP_PERMISSIONS_BOUNDARY_ARN: "arn:aws:iam::123456789012:policy/eks-app-ci/eks-app-program-boundary",
+            GITHUB_STEP_SUMMARY: files.summary,
+            GITHUB_OUTPUT: files.outputs,
             SMOKE_READY_ATTEMPTS: "2",
             SMOKE_READY_INTERVAL_SECONDS: "0",
-        });
-        return { result, calls: recordedCalls(log), summary: readFileSync(summary, "utf8"), outputs: readFileSync(outputs, "utf8") };
+        };
+        const started = startScript("deploy.sh", ["--stack", "dev", "--image-tag", tag, "--message", tag, ...(options.extraArgs ?? [])], env, history.dir);
+        onStarted?.(started.child, sandbox.dir);
+        return { history, files, started };
     }
 
-    const readOutputs = ["stack", "output", "--json", "--stack", "dev"];
-    const setTag = (tag: string) => ["config", "set", "imageTag", tag, "--stack", "dev"];
-    const up = (message: string) => ["up", "--yes", "--stack", "dev", "--message", message];
-    const readUrl = ["stack", "output", "url", "--stack", "dev"];
+    async function deploy(options: DeployOptions = {}, onStarted?: Parameters<typeof start>[1]): Promise<Deploy> {
+        app = await startFakeApp(options.faults);
+        const { history, files, started } = start(options, onStarted);
+        const result = await started.result;
+        const entries = recordedEntries(files.log);
+        const stackFile = join(sandbox?.dir as string, "stack.json");
+        const stack = existsSync(stackFile) ? (JSON.parse(readFileSync(stackFile, "utf8")) as { tags: Record<string, string> }) : { tags: {} };
+        return {
+            result,
+            history,
+            entries,
+            calls: recordedCalls(files.log),
+            upPrograms: entries.filter((entry) => entry.args?.[0] === "up").map((entry) => entry.program),
+            lastGoodAfter: stack.tags["eks-app:last-good-commit"],
+            summary: readFileSync(files.summary, "utf8"),
+            outputs: readFileSync(files.outputs, "utf8"),
+        };
+    }
 
-    it("deploys once, smoke-tests the stack's url and exits zero", async () => {
-        const { result, calls, summary, outputs } = await deploy({ previousTag });
+    const ups = (calls: string[][]) => calls.filter((call) => call[0] === "up");
 
-        assert.equal(result.code, 0, result.stderr);
-        assert.deepEqual(calls, [readOutputs, setTag(newTag), up(newTag), readUrl]);
-        assert.match(result.stdout, /smoke test passed/);
-        assert.match(summary, new RegExp(`\`${newTag}\` \\| \`${previousTag}\` \\| deployed ${newTag} to dev`));
-        assert.equal(outputs, `url=${app?.url}\n`);
+    describe("a deploy that works", () => {
+        it("clears a stale lock, checks pending operations, deploys with the policy pack, smoke-tests and records the commit as the last good one", async () => {
+            const { result, calls, history, lastGoodAfter, outputs, upPrograms } = await deploy({ locked: true });
+
+            assert.equal(result.code, 0, result.stderr);
+            assert.deepEqual(calls.slice(0, 2), [
+                ["cancel", "--yes", "--stack", "dev"],
+                ["stack", "export", "--stack", "dev"],
+            ]);
+            assert.deepEqual(ups(calls), [["up", "--yes", "--stack", "dev", "--message", history.newer, "--policy-pack", "policy"]]);
+            assert.deepEqual(upPrograms, ["program of new"]);
+            assert.ok(calls.some((call) => call.join(" ") === `config set iamPermissionsBoundaryArn arn:aws:iam::123456789012:policy/eks-app-ci/eks-app-program-boundary --stack dev`));
+            assert.deepEqual(calls.at(-1), ["stack", "tag", "set", "eks-app:last-good-commit", history.newer, "--stack", "dev"]);
+            assert.equal(lastGoodAfter, history.newer);
+            assert.equal(outputs, `url=${app?.url}\n`);
+        });
+
+        it("deploys a first commit to a stack that has run nothing yet", async () => {
+            const { result, lastGoodAfter, history } = await deploy({ running: () => undefined, lastGood: () => undefined });
+
+            assert.equal(result.code, 0, result.stderr);
+            assert.equal(lastGoodAfter, history.newer);
+        });
     });
 
-    it("redeploys the previous tag when the first `up` fails, and says what it rolled back", async () => {
-        const { result, calls, summary } = await deploy({ previousTag, failingUps: 1 });
+    describe("races", () => {
+        it("refuses a commit that does not descend from the one the stack runs, before changing anything", async () => {
+            const { result, calls } = await deploy({ deploy: (h) => h.unrelated, running: (h) => h.newer, lastGood: (h) => h.newer });
 
-        assert.equal(result.code, 1);
-        assert.deepEqual(calls, [
-            readOutputs,
-            setTag(newTag),
-            up(newTag),
-            setTag(previousTag),
-            up(`Roll back dev from ${newTag} to ${previousTag} after pulumi up failed (${newTag})`),
-            readUrl,
-        ]);
-        assert.match(result.stderr, new RegExp(`pulumi up failed\\); rolled back from ${newTag} to ${previousTag}`));
-        assert.match(summary, /rolled back from/);
+            assert.equal(result.code, 1);
+            assert.deepEqual(ups(calls), []);
+            assert.match(result.stderr, /does not descend from [0-9a-f]{40}, which stack dev runs/);
+        });
+
+        it("refuses an older commit: a late run of an earlier merge does not undo a newer deploy", async () => {
+            const { result, calls } = await deploy({ deploy: (h) => h.good, running: (h) => h.newer, lastGood: (h) => h.newer });
+
+            assert.equal(result.code, 1);
+            assert.deepEqual(ups(calls), []);
+        });
+
+        it("deploys an older commit when told it is a deliberate roll back (--allow-older)", async () => {
+            const { result, upPrograms } = await deploy({ deploy: (h) => h.good, running: (h) => h.newer, lastGood: (h) => h.newer, extraArgs: ["--allow-older"] });
+
+            assert.equal(result.code, 0, result.stderr);
+            assert.deepEqual(upPrograms, ["program of good"]);
+        });
+
+        it("refuses to deploy a commit other than the checked-out one: program and image go together", async () => {
+            sandbox = sandboxWithFakes({ pulumi: "pulumi.js" });
+            const history = makeHistory(sandbox.dir);
+            history.checkout(history.newer);
+            const result = await runScript("deploy.sh", ["--stack", "dev", "--image-tag", history.broken, "--message", "m"], { PATH: sandbox.path }, history.dir);
+
+            assert.equal(result.code, 1);
+            assert.match(result.stderr, /the checkout is at [0-9a-f]{40}, not [0-9a-f]{40}: the program and the image of one commit deploy together/);
+        });
     });
 
-    it("redeploys the previous tag when the smoke test fails", async () => {
-        const { result, calls } = await deploy({ previousTag, faults: { brokenRedirects: 1 } });
+    describe("locks and pending operations", () => {
+        it("stops before deploying when an interrupted update left pending creates, naming each and the commands that resolve them", async () => {
+            const pending = [
+                { resource: { urn: "urn:pulumi:dev::eks-app::eks-app:platform:Cluster$aws:eks/nodeGroup:NodeGroup::cluster-nodes", type: "aws:eks/nodeGroup:NodeGroup" }, type: "creating" },
+            ];
+            const { result, calls } = await deploy({ pending });
 
-        assert.equal(result.code, 1);
-        assert.deepEqual(calls, [
-            readOutputs,
-            setTag(newTag),
-            up(newTag),
-            readUrl,
-            setTag(previousTag),
-            up(`Roll back dev from ${newTag} to ${previousTag} after the smoke test failed (${newTag})`),
-            readUrl,
-        ]);
-        assert.match(result.stderr, /expected '302 https:\/\/example\.com\/smoke-test\//);
-        assert.match(result.stderr, new RegExp(`the smoke test failed\\); rolled back from ${newTag} to ${previousTag}`));
+            assert.equal(result.code, 1);
+            assert.deepEqual(ups(calls), []);
+            assert.match(result.stderr, /creating aws:eks\/nodeGroup:NodeGroup urn:pulumi:dev::eks-app::.*::cluster-nodes/);
+            assert.match(result.stderr, /pulumi refresh --stack dev --import-pending-creates <urn> <id>/);
+            assert.match(result.stderr, /pulumi refresh --stack dev --clear-pending-creates/);
+        });
+
+        it("passes a TERM from a cancelled run to pulumi once, does not roll back, and exits as interrupted", async function () {
+            this.timeout(20000);
+            const { result, entries } = await deploy({ upWaits: true }, (child, stateDir) => {
+                const started = join(stateDir, "up-started");
+                const poll = setInterval(() => {
+                    if (!existsSync(started)) return;
+                    clearInterval(poll);
+                    child.kill("SIGTERM");
+                    setTimeout(() => child.kill("SIGINT"), 20);
+                }, 20);
+            });
+
+            assert.equal(result.code, 143, result.stderr);
+            assert.deepEqual(entries.filter((entry) => entry.signal !== undefined).map((entry) => entry.signal), ["SIGTERM"]);
+            assert.equal(entries.filter((entry) => entry.args?.[0] === "up").length, 1, "no roll back after a cancel");
+            assert.match(result.stderr, /interrupted \(SIGTERM\) during the update of dev/);
+        });
     });
 
-    it("exits non-zero saying there is nothing to roll back to when the stack had no image tag", async () => {
-        const { result, calls, summary } = await deploy({ failingUps: 1 });
+    describe("roll back", () => {
+        it("rolls back to the last good commit's program and image together when `up` fails", async () => {
+            const { result, calls, history, upPrograms, lastGoodAfter } = await deploy({ failingUps: 1 });
 
-        assert.equal(result.code, 1);
-        assert.deepEqual(calls, [readOutputs, setTag(newTag), up(newTag)]);
-        assert.match(result.stderr, /nothing to roll back to: the stack had no image tag before this deploy/);
-        assert.match(summary, /\| `none` \|/);
-    });
+            assert.equal(result.code, 1);
+            assert.deepEqual(upPrograms, ["program of new", "program of good"]);
+            assert.deepEqual(ups(calls)[1], ["up", "--yes", "--stack", "dev", "--message", `Roll back dev from ${history.newer} to ${history.good} after pulumi up failed (${history.newer})`, "--policy-pack", "policy"]);
+            assert.ok(calls.some((call) => call.join(" ") === `config set imageTag ${history.good} --stack dev`));
+            assert.match(result.stderr, /rolled back from [0-9a-f]{40} to [0-9a-f]{40} \(its program and image\), which passed the smoke test/);
+            assert.equal(lastGoodAfter, history.good, "a failed deploy is not recorded as good");
+        });
 
-    it("says so when the roll back fails too", async () => {
-        const { result, calls } = await deploy({ previousTag, failingUps: 2 });
+        it("rolls back when the smoke test fails", async () => {
+            const { result, upPrograms } = await deploy({ faults: { brokenRedirects: 1 } });
 
-        assert.equal(result.code, 1);
-        assert.equal(calls.filter((call) => call[0] === "up").length, 2);
-        assert.match(result.stderr, new RegExp(`roll back from ${newTag} to ${previousTag} failed too: the stack needs a person`));
+            assert.equal(result.code, 1);
+            assert.deepEqual(upPrograms, ["program of new", "program of good"]);
+            assert.match(result.stderr, /expected '302 https:\/\/example\.com\/smoke-test\//);
+            assert.match(result.stderr, /the smoke test failed\); rolled back/);
+        });
+
+        it("rolls back to the last good commit, not to the imageTag output a failed roll back left behind", async () => {
+            const { result, upPrograms, history, calls } = await deploy({ running: (h) => h.broken, lastGood: (h) => h.good, failingUps: 1 });
+
+            assert.equal(result.code, 1);
+            assert.deepEqual(upPrograms, ["program of new", "program of good"]);
+            assert.ok(!calls.some((call) => call.join(" ") === `config set imageTag ${history.broken} --stack dev`));
+        });
+
+        it("says so when the roll back fails too, and keeps the last good commit as it was", async () => {
+            const { result, upPrograms, lastGoodAfter, history, calls } = await deploy({ failingUps: 2 });
+
+            assert.equal(result.code, 1);
+            assert.deepEqual(upPrograms, ["program of new", "program of good"]);
+            assert.match(result.stderr, /the roll back from [0-9a-f]{40} to [0-9a-f]{40} failed too: the stack needs a person/);
+            assert.equal(lastGoodAfter, history.good);
+            assert.ok(!calls.some((call) => call[0] === "stack" && call[2] === "set"), "nothing recorded as good");
+        });
+
+        it("does not 'roll back' to the very commit that failed when it was already the deployed one", async () => {
+            const { result, calls } = await deploy({ running: (h) => h.newer, lastGood: (h) => h.newer, failingUps: 1 });
+
+            assert.equal(result.code, 1);
+            assert.equal(ups(calls).length, 1);
+            assert.match(result.stderr, /nothing to roll back to: [0-9a-f]{40} was already the deployed tag/);
+        });
+
+        it("exits non-zero saying there is nothing to roll back to when the stack has no last good commit", async () => {
+            const { result, calls, summary } = await deploy({ running: () => undefined, lastGood: () => undefined, failingUps: 1 });
+
+            assert.equal(result.code, 1);
+            assert.equal(ups(calls).length, 1);
+            assert.match(result.stderr, /nothing to roll back to: the stack has no last good commit/);
+            assert.match(summary, /\| `none` \|/);
+        });
     });
 
     it("changes nothing when it cannot read what is deployed now", async () => {
-        const { result, calls } = await deploy({ previousTag, outputsFail: true });
+        const { result, calls } = await deploy({ outputsFail: true });
 
         assert.equal(result.code, 1);
-        assert.deepEqual(calls, [readOutputs]);
+        assert.deepEqual(ups(calls), []);
         assert.match(result.stderr, /cannot read the outputs of stack dev/);
     });
 
     it("rejects a call without a stack, tag or message", async () => {
-        const result = await runScript("deploy.sh", ["--stack", "dev", "--image-tag", newTag]);
+        const result = await runScript("deploy.sh", ["--stack", "dev", "--image-tag", "abc"]);
 
         assert.equal(result.code, 2);
-        assert.match(result.stderr, /usage: .*--stack <stack> --image-tag <tag> --message <update message>/);
+        assert.match(result.stderr, /usage: .*--stack <stack> --image-tag <commit sha> --message <update message>/);
     });
 });

@@ -113,31 +113,100 @@ describe("GitHub workflows", () => {
         }
     });
 
-    it("never overlap two updates of one stack: deploy, promote and destroy share a group per stack and never cancel", () => {
-        const stackUpdates = workflows.flatMap(({ file, template }) =>
-            template.jobs
-                .filter((job) => job.type === "job" && job.steps.some((step) => "run" in step && /deploy\.sh|pulumi destroy/.test(String(plain(step.run)))))
-                .map((job) => ({ file, job: job.id.value, concurrency: plain(job.concurrency) as Record<string, unknown> | undefined })),
-        );
-
+    it("never overlap two updates of one stack: deploy, promote and destroy hold one group per stack for the whole run, never cancelled", () => {
         assert.deepEqual(
-            stackUpdates.map(({ file, job, concurrency }) => [file, job, concurrency?.group, concurrency?.["cancel-in-progress"]]),
+            ["deploy.yml", "destroy.yml", "promote.yml"].map((file) => {
+                const concurrency = plain(workflow(file).template.concurrency) as Record<string, unknown> | undefined;
+                return [file, concurrency?.group, concurrency?.["cancel-in-progress"]];
+            }),
             [
-                ["deploy.yml", "staging", "pulumi-dev", false],
-                ["destroy.yml", "destroy", "${{ format('pulumi-{0}', inputs.stack) }}", false],
-                ["promote.yml", "production", "pulumi-prod", false],
+                ["deploy.yml", "pulumi-dev", false],
+                ["destroy.yml", "${{ format('pulumi-{0}', inputs.stack) }}", false],
+                ["promote.yml", "pulumi-prod", false],
             ],
         );
+        // A job-level group of the same name inside would wait for its own workflow forever.
+        for (const file of ["deploy.yml", "destroy.yml", "promote.yml"]) {
+            for (const job of workflow(file).template.jobs) assert.equal(job.type === "job" ? job.concurrency : undefined, undefined, `${file} ${job.id.value}`);
+        }
     });
 
-    it("lets destroy run only by hand, and only after the typed confirmation is checked", () => {
-        const destroy = workflow("destroy.yml");
-        const destroyJob = destroy.template.jobs.find((job) => job.id.value === "destroy");
+    it("run every `run:` step with bash -eo pipefail, so `pulumi ... | jq` fails when pulumi does", () => {
+        for (const { file, yaml } of workflows) {
+            assert.deepEqual((yaml as { defaults?: unknown }).defaults, { run: { shell: "bash" } }, file);
+        }
+    });
 
-        assert.deepEqual(Object.keys(destroy.template.events), ["workflow_dispatch"]);
-        assert.deepEqual(destroyJob?.needs?.map((need) => need.value), ["confirm"]);
-        assert.match(destroy.text, /"\$CONFIRMATION" != "\$STACK" \] && \[ "\$CONFIRMATION" != "destroy \$STACK"/);
-        assert.equal(destroy.yaml.jobs.confirm?.permissions, undefined, "the confirmation check gets no token permissions");
+    it("install without lifecycle scripts in every job that can get cloud credentials", () => {
+        for (const { file, yaml } of workflows) {
+            for (const [jobName, job] of Object.entries(yaml.jobs)) {
+                if (job.permissions?.["id-token"] !== "write") continue;
+                const installs = (job.steps ?? []).map((step) => String((step as { run?: string }).run ?? "")).filter((run) => /\bnpm (ci|install|i)\b/.test(run));
+                assert.ok(installs.length > 0 || jobName === "image", `${file} ${jobName} installs the program's dependencies`);
+                for (const install of installs) assert.match(install, /^npm ci --ignore-scripts\b/, `${file} ${jobName}: ${install}`);
+            }
+        }
+    });
+
+    it("check out full history wherever deploy.sh runs: it checks ancestry and checks out the last good commit", () => {
+        for (const { file, yaml } of workflows) {
+            for (const [jobName, job] of Object.entries(yaml.jobs)) {
+                const steps = (job.steps ?? []) as { uses?: string; run?: string; with?: Record<string, unknown> }[];
+                if (!steps.some((step) => /deploy\.sh/.test(step.run ?? ""))) continue;
+                const checkout = steps.find((step) => step.uses?.startsWith("actions/checkout@"));
+                assert.equal(checkout?.with?.["fetch-depth"], 0, `${file} ${jobName}`);
+            }
+        }
+    });
+
+    it("assume, in each environment, only the role that trusts that environment, and give every stack the program's boundary", () => {
+        const roleOf = (uses: { with?: Record<string, string> }[]) =>
+            uses.map((step) => step.with?.["aws-role-arn"] ?? step.with?.["role-to-assume"]).find((role) => role !== undefined);
+        const assumed = workflows.flatMap(({ file, yaml }) =>
+            Object.entries(yaml.jobs).flatMap(([jobName, job]) => {
+                const steps = (job.steps ?? []) as { uses?: string; with?: Record<string, string> }[];
+                const role = roleOf(steps.filter((step) => step.uses === "./.github/actions/pulumi-setup" || step.uses?.startsWith("aws-actions/configure-aws-credentials@")));
+                if (role === undefined) return [];
+                for (const step of steps.filter((step) => step.uses === "./.github/actions/pulumi-setup")) {
+                    assert.equal(step.with?.["permissions-boundary-arn"], "${{ vars.AWS_PERMISSIONS_BOUNDARY_ARN }}", `${file} ${jobName}`);
+                }
+                const environment = (job as { environment?: string | { name: string } }).environment;
+                return [[file, jobName, typeof environment === "object" ? environment.name : (environment ?? "none"), role]];
+            }),
+        );
+
+        assert.deepEqual(assumed, [
+            ["deploy.yml", "image", "none", "${{ vars.AWS_IMAGE_PUSH_ROLE_ARN }}"],
+            ["deploy.yml", "staging", "staging", "${{ vars.AWS_STAGING_DEPLOY_ROLE_ARN }}"],
+            [
+                "destroy.yml",
+                "destroy",
+                "${{ inputs.stack == 'prod' && 'production' || 'staging' }}",
+                "${{ inputs.stack == 'prod' && vars.AWS_PRODUCTION_DEPLOY_ROLE_ARN || vars.AWS_STAGING_DEPLOY_ROLE_ARN }}",
+            ],
+            ["promote.yml", "production", "production", "${{ vars.AWS_PRODUCTION_DEPLOY_ROLE_ARN }}"],
+            [
+                "pull-request.yml",
+                "preview",
+                "${{ matrix.environment }}",
+                "${{ matrix.stack == 'prod' && vars.AWS_PRODUCTION_PREVIEW_ROLE_ARN || vars.AWS_STAGING_PREVIEW_ROLE_ARN }}",
+            ],
+        ]);
+        const matrix = (workflow("pull-request.yml").yaml.jobs.preview as { strategy?: { matrix?: { include?: unknown } } }).strategy?.matrix?.include;
+        assert.deepEqual(matrix, [
+            { stack: "dev", environment: "preview" },
+            { stack: "prod", environment: "production-preview" },
+        ]);
+    });
+
+    it("promote only a commit whose Deploy run succeeded, checked before anyone is asked to approve", () => {
+        const promote = workflow("promote.yml");
+        const verify = promote.yaml.jobs.verify as { permissions?: Record<string, string>; steps?: { run?: string }[] };
+        const production = promote.template.jobs.find((job) => job.id.value === "production");
+
+        assert.ok(verify.steps?.some((step) => /scripts\/deploy\/require-staging-success\.sh "\$GITHUB_REPOSITORY" "\$TAG"/.test(step.run ?? "")));
+        assert.deepEqual(verify.permissions, { actions: "read", contents: "read" });
+        assert.deepEqual(production?.needs?.map((need) => need.value), ["verify"]);
     });
 
     it("deploy on pushes to main and promote only after a deploy run or by hand", () => {
@@ -147,7 +216,7 @@ describe("GitHub workflows", () => {
         assert.deepEqual(workflow("promote.yml").template.events.workflow_run?.workflows, ["Deploy"]);
     });
 
-    it("deploy to the staging and production environments, and preview in the preview one", () => {
+    it("deploy to the staging and production environments, and preview in the preview ones", () => {
         const environments = workflows.flatMap(({ file, template }) =>
             template.jobs.flatMap((job) => (job.type === "job" && job.environment !== undefined ? [[file, job.id.value, plain(job.environment)]] : [])),
         );
@@ -158,9 +227,8 @@ describe("GitHub workflows", () => {
             [
                 ["deploy.yml", "staging", "staging"],
                 ["destroy.yml", "destroy", "${{ inputs.stack == 'prod' && 'production' || 'staging' }}"],
-                ["promote.yml", "verify", "preview"],
                 ["promote.yml", "production", "production"],
-                ["pull-request.yml", "preview", "preview"],
+                ["pull-request.yml", "preview", "${{ matrix.environment }}"],
             ],
         );
     });
@@ -169,7 +237,7 @@ describe("GitHub workflows", () => {
         for (const { file, yaml } of workflows) {
             assert.deepEqual(yaml.permissions, {}, `${file} starts from no permissions`);
             for (const [jobName, job] of Object.entries(yaml.jobs)) {
-                const assumesRole = (job.steps ?? []).some((step) => step.uses === "./.github/actions/pulumi-setup");
+                const assumesRole = (job.steps ?? []).some((step) => step.uses === "./.github/actions/pulumi-setup" || step.uses?.startsWith("aws-actions/configure-aws-credentials@"));
                 assert.equal(job.permissions?.["id-token"] === "write", assumesRole, `${file} ${jobName}`);
                 for (const [scope, level] of Object.entries(job.permissions ?? {})) {
                     assert.ok(level === "read" || (scope === "id-token" && level === "write") || (scope === "pull-requests" && file === "pull-request.yml"), `${file} ${jobName}: ${scope}: ${level}`);

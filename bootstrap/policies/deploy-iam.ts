@@ -1,0 +1,95 @@
+// A deploy role's IAM policy: the program's roles (path /eks-app/), only with the program boundary, only carrying its
+// environment's tag, only AWS's EKS and ECR policies attached, passed only to EKS and EKS Pod Identity.
+//
+// IAM has no condition key on a trust policy's content, so what a created role trusts is held elsewhere: the
+// program boundary caps whoever assumes it (no IAM, only the project's clusters and keys), and check-preview.ts
+// fails a preview whose role would trust anything but this account's AWS services (README: roles).
+import { boundaryConditionedIamActions, guardrailStatements, roleMaintenanceActions, roleReadActions } from "./guardrails";
+import { AwsContext, ciRoles, DeliveryContext, DeliveryEnvironment, document, iamArn, PolicyDocument, programBoundaryArn, programRoles, requestTags, resourceTags } from "./context";
+
+/**
+ * Services the program's roles are handed to: the control plane and node roles to EKS, addon roles to Pod Identity,
+ * Karpenter's node role to EC2 (its instance profile).
+ */
+export const passedToServices = ["eks.amazonaws.com", "pods.eks.amazonaws.com", "ec2.amazonaws.com"];
+
+/** The first cluster, node group or load balancer in an account creates these; AWS owns their policies. */
+export const serviceLinkedRoleServices = ["eks.amazonaws.com", "eks-nodegroup.amazonaws.com", "elasticloadbalancing.amazonaws.com", "autoscaling.amazonaws.com"];
+
+const programInstanceProfiles = (ctx: AwsContext) => programRoles(ctx).replace(":role/", ":instance-profile/");
+
+export function deployIamPolicy(ctx: DeliveryContext, environment: DeliveryEnvironment, deployRoleName: string): PolicyDocument {
+    const withBoundary = { "iam:PermissionsBoundary": programBoundaryArn(ctx) };
+    return document(
+        { Sid: "CreateProgramRoles", Effect: "Allow", Action: "iam:CreateRole", Resource: programRoles(ctx), Condition: { StringEquals: { ...withBoundary, ...requestTags(environment) } } },
+        {
+            // Tagging a role as it is created; never re-tagging another environment's role.
+            Sid: "TagProgramRoles",
+            Effect: "Allow",
+            Action: "iam:TagRole",
+            Resource: programRoles(ctx),
+            Condition: { StringEquals: requestTags(environment), StringEqualsIfExists: resourceTags(environment) },
+        },
+        {
+            Sid: "ChangeProgramRolePolicies",
+            Effect: "Allow",
+            Action: boundaryConditionedIamActions.filter((action) => action !== "iam:CreateRole"),
+            Resource: programRoles(ctx),
+            Condition: { StringEquals: { ...withBoundary, ...resourceTags(environment) } },
+        },
+        {
+            Sid: "MaintainProgramRoles",
+            Effect: "Allow",
+            Action: roleMaintenanceActions.filter((action) => action !== "iam:TagRole"),
+            Resource: programRoles(ctx),
+            Condition: { StringEquals: resourceTags(environment) },
+        },
+        { Sid: "ReadProgramRoles", Effect: "Allow", Action: roleReadActions, Resource: programRoles(ctx) },
+        {
+            Sid: "AttachNothingButAwsEksPolicies",
+            Effect: "Deny",
+            Action: "iam:AttachRolePolicy",
+            Resource: programRoles(ctx),
+            Condition: {
+                ArnNotLike: { "iam:PolicyARN": [`arn:${ctx.partition}:iam::aws:policy/AmazonEKS*`, `arn:${ctx.partition}:iam::aws:policy/AmazonEC2ContainerRegistry*`] },
+            },
+        },
+        {
+            Sid: "CreateProgramInstanceProfiles",
+            Effect: "Allow",
+            Action: ["iam:CreateInstanceProfile", "iam:TagInstanceProfile"],
+            Resource: programInstanceProfiles(ctx),
+            Condition: { StringEquals: requestTags(environment), StringEqualsIfExists: resourceTags(environment) },
+        },
+        {
+            Sid: "ChangeProgramInstanceProfiles",
+            Effect: "Allow",
+            Action: ["iam:AddRoleToInstanceProfile", "iam:RemoveRoleFromInstanceProfile", "iam:DeleteInstanceProfile", "iam:UntagInstanceProfile"],
+            Resource: programInstanceProfiles(ctx),
+            Condition: { StringEquals: resourceTags(environment) },
+        },
+        { Sid: "ReadProgramInstanceProfiles", Effect: "Allow", Action: "iam:GetInstanceProfile", Resource: programInstanceProfiles(ctx) },
+        {
+            Sid: "PassProgramRolesToEks",
+            Effect: "Allow",
+            Action: "iam:PassRole",
+            Resource: programRoles(ctx),
+            Condition: { StringEquals: { "iam:PassedToService": passedToServices, ...resourceTags(environment) } },
+        },
+        {
+            Sid: "CreateServiceLinkedRoles",
+            Effect: "Allow",
+            Action: "iam:CreateServiceLinkedRole",
+            Resource: iamArn(ctx, "role/aws-service-role/*"),
+            Condition: { StringEquals: { "iam:AWSServiceName": serviceLinkedRoleServices } },
+        },
+        {
+            // The program resolves the role behind its session (aws.iam.getSessionContext) to grant it cluster access.
+            Sid: "ReadOwnRole",
+            Effect: "Allow",
+            Action: "iam:GetRole",
+            Resource: ciRoles(ctx).replace(/\*$/, deployRoleName),
+        },
+        ...guardrailStatements(ctx),
+    );
+}

@@ -1,0 +1,58 @@
+// A deploy role's registry, DNS and state policy: its environment's ECR repository (production's also reads
+// staging's, to copy the image staging tested), the app's DNS records when hosted zones are configured, and its
+// stack's state.
+import { DeliveryContext, DeliveryEnvironment, document, PolicyDocument, PolicyStatement, regional, resourceName } from "./context";
+import { stateStatements } from "./state";
+
+export const repositoryActions = [
+    "ecr:CreateRepository",
+    "ecr:DeleteRepository",
+    "ecr:DescribeRepositories",
+    "ecr:PutLifecyclePolicy",
+    "ecr:GetLifecyclePolicy",
+    "ecr:DeleteLifecyclePolicy",
+    "ecr:GetRepositoryPolicy",
+    "ecr:PutImageTagMutability",
+    "ecr:PutImageScanningConfiguration",
+    "ecr:TagResource",
+    "ecr:UntagResource",
+    "ecr:ListTagsForResource",
+    "ecr:DescribeImages",
+    "ecr:ListImages",
+    "ecr:BatchGetImage",
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:GetDownloadUrlForLayer",
+    "ecr:InitiateLayerUpload",
+    "ecr:UploadLayerPart",
+    "ecr:CompleteLayerUpload",
+    "ecr:PutImage",
+    "ecr:BatchDeleteImage",
+];
+export const imagePullActions = ["ecr:DescribeImages", "ecr:BatchGetImage", "ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer"];
+
+export function route53Statements(ctx: DeliveryContext, access: "read" | "write"): PolicyStatement[] {
+    if (ctx.route53HostedZoneIds.length === 0) return [];
+    const read = ["route53:GetHostedZone", "route53:ListResourceRecordSets", "route53:ListTagsForResource"];
+    return [
+        {
+            Sid: "AppDnsRecords",
+            Effect: "Allow",
+            Action: access === "write" ? [...read, "route53:ChangeResourceRecordSets"] : read,
+            // Route 53 ARNs carry neither region nor account.
+            Resource: ctx.route53HostedZoneIds.map((id) => `arn:${ctx.partition}:route53:::hostedzone/${id}`),
+        },
+        { Sid: "AppDnsChanges", Effect: "Allow", Action: "route53:GetChange", Resource: `arn:${ctx.partition}:route53:::change/*` },
+    ];
+}
+
+export function deployRegistryPolicy(ctx: DeliveryContext, environment: DeliveryEnvironment): PolicyDocument {
+    const repository = (env: DeliveryEnvironment) => regional(ctx, "ecr", `repository/${resourceName(env)}`);
+    return document(
+        // GetAuthorizationToken takes no resource ARN.
+        { Sid: "LogInToEcr", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
+        { Sid: "ManageTheRepository", Effect: "Allow", Action: repositoryActions, Resource: repository(environment) },
+        ...(environment === "production" ? [{ Sid: "CopyStagingImages", Effect: "Allow" as const, Action: imagePullActions, Resource: repository("staging") }] : []),
+        ...route53Statements(ctx, "write"),
+        ...stateStatements(ctx, environment, "write"),
+    );
+}
