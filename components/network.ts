@@ -8,6 +8,8 @@ export interface NetworkArgs {
     /** AZs to spread subnets, nodes and NAT over (2 to 6). */
     availabilityZoneCount: number;
     natGateways: NatGatewayStrategy;
+    /** Tags the private subnets `karpenter.sh/discovery: <this>` (the cluster's name): where Karpenter launches nodes. */
+    karpenterDiscoveryName: string;
 }
 
 /**
@@ -40,7 +42,11 @@ export class Network extends pulumi.ComponentResource {
                 subnetStrategy: "Auto",
                 subnetSpecs: [
                     // The role tags are how Kubernetes Services of type LoadBalancer find their subnets.
-                    { type: "Private", cidrMask: privateMask, tags: { "kubernetes.io/role/internal-elb": "1" } },
+                    {
+                        type: "Private",
+                        cidrMask: privateMask,
+                        tags: { "kubernetes.io/role/internal-elb": "1", "karpenter.sh/discovery": args.karpenterDiscoveryName },
+                    },
                     { type: "Public", cidrMask: publicMask, tags: { "kubernetes.io/role/elb": "1" } },
                 ],
                 natGateways: { strategy: args.natGateways === "single" ? "Single" : "OnePerAz" },
