@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { PodPlacement } from "./autoscaling-profile";
 import { labelsFor, podSecurityLabels } from "./labels";
 import { mebibytes } from "../stacks/quantities";
 
@@ -39,11 +40,15 @@ export interface RedisArgs {
     clientPodLabels: Record<string, string>;
     /** The namespace allowed to scrape the exporter and HAProxy's metrics (config: metricsScraperNamespace). */
     metricsScraperNamespace: string;
+    /** With the monitoring stack: the release whose CRDs the PodMonitor for the exporter and HAProxy needs. */
+    monitoringCrds?: pulumi.Resource;
     /**
      * Production keeps Redis and its volumes when the stack is destroyed (and refuses to delete it without
      * `pulumi state unprotect`); staging deletes them so a teardown leaves nothing behind.
      */
     protectData: boolean;
+    /** Which nodes Redis and HAProxy may run on (Karpenter's NodePools on AWS); unset, anywhere (local). */
+    placement?: Pick<PodPlacement, "affinity" | "tolerations">;
 }
 
 /**
@@ -64,7 +69,7 @@ const resources = {
 };
 
 /** The chart values this program sets; exported so tests can check them without rendering the chart. */
-export function redisValues(args: Pick<RedisArgs, "replicas" | "storageSize" | "storageClassName" | "memoryLimit">, secretName: string) {
+export function redisValues(args: Pick<RedisArgs, "replicas" | "storageSize" | "storageClassName" | "memoryLimit" | "placement">, secretName: string) {
     const highlyAvailable = args.replicas > 1;
     return {
         replicas: args.replicas,
@@ -90,6 +95,8 @@ export function redisValues(args: Pick<RedisArgs, "replicas" | "storageSize" | "
                 "maxmemory-policy": "noeviction",
             },
             resources: { requests: { cpu: "100m", memory: args.memoryLimit }, limits: { cpu: "500m", memory: args.memoryLimit } },
+            // A lone server has no failover: Karpenter must not move it merely to save money (spot reclaims still do).
+            ...(args.placement && !highlyAvailable ? { podAnnotations: { "karpenter.sh/do-not-disrupt": "true" } } : {}),
         },
         persistentVolume: {
             enabled: true,
@@ -101,9 +108,12 @@ export function redisValues(args: Pick<RedisArgs, "replicas" | "storageSize" | "
             enabled: highlyAvailable,
             replicas: highlyAvailable ? 2 : 0,
             hardAntiAffinity: true,
+            ...(args.placement ? { additionalAffinities: args.placement.affinity } : {}),
             resources: resources.haproxy,
             init: { resources: resources.small },
             metrics: { enabled: highlyAvailable },
+            // A rollout adds the new pod before removing an old one: clients never lose both HAProxy pods.
+            deploymentStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
             // HAProxy talks to Sentinel and Redis only, never to the Kubernetes API.
             serviceAccount: { automountToken: false },
             // Without it a node drain may evict both HAProxy pods at once, and every client loses Redis.
@@ -113,6 +123,8 @@ export function redisValues(args: Pick<RedisArgs, "replicas" | "storageSize" | "
         init: { resources: resources.small },
         splitBrainDetection: { resources: resources.small },
         hardAntiAffinity: true,
+        // Added to the chart's own anti-affinity; the tolerations apply to the servers and HAProxy alike.
+        ...(args.placement ? { additionalAffinities: args.placement.affinity, tolerations: args.placement.tolerations } : {}),
         topologySpreadConstraints: {
             enabled: true,
             maxSkew: 1,
@@ -253,6 +265,27 @@ export class Redis extends pulumi.ComponentResource {
             },
             { parent },
         );
+
+        if (args.monitoringCrds) {
+            // The chart labels every pod release=<release>; each endpoint matches only the pods with that port
+            // (the exporter beside each server, HAProxy's metrics in production).
+            new k8s.apiextensions.CustomResource(
+                `${name}-metrics`,
+                {
+                    apiVersion: "monitoring.coreos.com/v1",
+                    kind: "PodMonitor",
+                    metadata: { name: "redis", namespace: namespace.metadata.name, labels: labelsFor("redis") },
+                    spec: {
+                        selector: { matchLabels: { release: redisReleaseName } },
+                        podMetricsEndpoints: [
+                            { port: "exporter-port", path: "/metrics", interval: "30s" },
+                            { port: "metrics-port", path: "/metrics", interval: "30s" },
+                        ],
+                    },
+                },
+                { parent, dependsOn: [args.monitoringCrds, this.release] },
+            );
+        }
 
         this.host = redisHost(args.namespace, args.replicas);
         this.registerOutputs({ host: this.host, port: this.port });

@@ -10,8 +10,11 @@ export const appPort = 8080;
 /** The app's container: Alloy parses the JSON lines of this container's logs. */
 export const appContainerName = "app";
 const appUserId = 10001;
-/** How long a pod keeps serving after it is told to stop, so the load balancer deregisters it first. */
-const preStopPauseSeconds = 15;
+/**
+ * How long a pod keeps serving after SIGTERM (readiness already failing, `Connection: close` on every response),
+ * so endpoints and the load balancer let go of it before it stops listening. The app does this itself.
+ */
+const drainDelaySeconds = 15;
 /** A rollout that makes no progress for this long fails, and `pulumi up` fails with it. */
 const progressDeadlineSeconds = 240;
 
@@ -120,7 +123,8 @@ export class WebApp extends pulumi.ComponentResource {
                         spec: {
                             serviceAccountName: serviceAccount.metadata.name,
                             automountServiceAccountToken: false,
-                            terminationGracePeriodSeconds: preStopPauseSeconds + 30,
+                            // The app's drain delay, its 10 s SHUTDOWN_TIMEOUT_SECONDS for in-flight requests, and margin.
+                            terminationGracePeriodSeconds: drainDelaySeconds + 30,
                             securityContext: {
                                 runAsNonRoot: true,
                                 runAsUser: appUserId,
@@ -165,6 +169,11 @@ export class WebApp extends pulumi.ComponentResource {
                                             name: "REDIS_PASSWORD",
                                             valueFrom: { secretKeyRef: { name: redisSecret.metadata.name, key: "password" } },
                                         },
+                                        // After SIGTERM the app keeps serving this long with /readyz at 503 and
+                                        // Connection: close, while endpoints and the load balancer let go of the pod.
+                                        { name: "DRAIN_DELAY_SECONDS", value: String(drainDelaySeconds) },
+                                        // The NLB forwards TCP and sets no X-Forwarded-For: any value would be the client's own.
+                                        { name: "TRUST_X_FORWARDED_FOR", value: "false" },
                                     ],
                                     startupProbe: { ...httpGet("/healthz"), periodSeconds: 2, failureThreshold: 30, timeoutSeconds: 2 },
                                     readinessProbe: { ...httpGet("/readyz"), periodSeconds: 5, failureThreshold: 2, timeoutSeconds: 2 },
@@ -181,8 +190,6 @@ export class WebApp extends pulumi.ComponentResource {
                                         capabilities: { drop: ["ALL"] },
                                         seccompProfile: { type: "RuntimeDefault" },
                                     },
-                                    // Keep serving while endpoints and the load balancer stop sending new connections.
-                                    lifecycle: { preStop: { sleep: { seconds: preStopPauseSeconds } } },
                                     volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
                                 },
                             ],

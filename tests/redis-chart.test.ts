@@ -7,6 +7,9 @@ import { ProgramRun, RegisteredResource, runProgram, StackName } from "../harnes
 import { admits, Flow, NetworkPolicyObject, PodEndpoint, selects } from "../scripts/manifests/network-policy";
 import { podSpecOf, restrictedViolations } from "../scripts/manifests/pod-security";
 import { validateObjects } from "../scripts/manifests/schema";
+import { renderedPolicyResources } from "../harness/rendered";
+import { evaluatePolicies } from "../policy/lib/evaluate";
+import { guardrails } from "../policy/policies";
 import { mebibytes } from "../stacks/quantities";
 
 interface Rendered {
@@ -70,8 +73,10 @@ describe("redis-ha as the real chart renders it", function () {
 
     it("sets only values keys the chart has (Helm ignores unknown ones silently)", () => {
         for (const [stack, { release, objects }] of Object.entries(rendered)) {
-            // redis.config is a free-form map the chart writes line by line into redis.conf: check it lands there.
-            assert.deepEqual(unknownValueKeys(release.inputs.values, chartDefaultValues(release.inputs.chart), ["redis.config"]), [], stack);
+            // redis.config is a free-form map the chart writes line by line into redis.conf (checked below), and
+            // haproxy.deploymentStrategy one it copies into the Deployment (the policy pack checks the result).
+            const freeForm = ["redis.config", "haproxy.deploymentStrategy"];
+            assert.deepEqual(unknownValueKeys(release.inputs.values, chartDefaultValues(release.inputs.chart), freeForm), [], stack);
             const config = objects.find((o) => o.kind === "ConfigMap" && o.metadata.name === "redis-ha-configmap")!.data["redis.conf"] as string;
             for (const [key, value] of Object.entries(release.inputs.values.redis.config)) {
                 assert.match(config, new RegExp(`^${key} ${value}$`, "m"), `${stack}: redis.config.${key}`);
@@ -82,6 +87,13 @@ describe("redis-ha as the real chart renders it", function () {
     it("renders objects that validate against the Kubernetes schema", async () => {
         for (const [stack, { objects }] of Object.entries(rendered)) {
             assert.deepEqual(await validateObjects(objects), [], stack);
+        }
+    });
+
+    it("renders objects that pass the policy pack", async () => {
+        for (const [stack, { objects }] of Object.entries(rendered)) {
+            const violations = await evaluatePolicies(guardrails, renderedPolicyResources(objects, "redis-ha", stack));
+            assert.deepEqual(violations.map((v) => `${v.policy}: ${v.message}`), [], stack);
         }
     });
 

@@ -196,12 +196,14 @@ describe("workload", () => {
             assert.deepEqual(keys, ["topology.kubernetes.io/zone", "kubernetes.io/hostname"]);
         }));
 
-        it("rolls out without dropping capacity, pauses before stopping, and fails a stuck rollout within minutes", each((run) => {
+        it("rolls out without dropping capacity, drains before stopping, and fails a stuck rollout within minutes", each((run) => {
             const deployment = kubernetesResource(run, "Deployment", "eks-app");
             assert.deepEqual(deployment.inputs.spec.strategy.rollingUpdate, { maxUnavailable: 0, maxSurge: 1 });
             assert.equal(deployment.inputs.spec.replicas, undefined, "the HPA owns the replica count");
-            assert.ok(appContainer(run).lifecycle.preStop.sleep.seconds >= 10);
-            assert.ok(appPod(run).terminationGracePeriodSeconds > appContainer(run).lifecycle.preStop.sleep.seconds);
+            const drainDelay = Number(appContainer(run).env.find((e: { name: string }) => e.name === "DRAIN_DELAY_SECONDS").value);
+            assert.ok(drainDelay >= 10, "long enough for endpoints and the load balancer to let go of the pod");
+            // The drain, then up to 10 s for in-flight requests (the app's SHUTDOWN_TIMEOUT_SECONDS), before SIGKILL.
+            assert.ok(appPod(run).terminationGracePeriodSeconds > drainDelay + 10);
             assert.ok(deployment.inputs.spec.progressDeadlineSeconds <= 300);
             assert.deepEqual(deployment.options.customTimeouts, { create: "6m", update: "6m" });
         }));

@@ -6,19 +6,26 @@ import { IamPlacement } from "../pod-identity";
 import { createServiceRole } from "./service-role";
 
 export interface ControlPlaneArgs {
+    /** Partition, region and account the cluster lives in, resolved from the caller's credentials. */
     aws: AwsContext;
+    /** The permissions boundary of every role the cluster creates (config: iamPermissionsBoundaryArn). */
     iam: IamPlacement;
+    /** The EKS cluster name, eks-app-<stack> (stacks/naming.ts); IAM trusts and the log group name use it. */
     clusterName: string;
-    /** Kubernetes minor version, e.g. "1.34". */
+    /** Kubernetes minor version, e.g. "1.34" (config: kubernetesVersion); nodes and addons follow it. */
     kubernetesVersion: string;
     vpcId: pulumi.Input<string>;
+    /** Nodes and the control plane's network interfaces go here. */
     privateSubnetIds: pulumi.Input<string[]>;
+    /** Internet-facing load balancers go here. */
     publicSubnetIds: pulumi.Input<string[]>;
+    /** Whether the API is reachable from outside the VPC (config: clusterEndpointPublicAccess); private access is always on. */
     endpointPublicAccess: boolean;
-    /** Where the public endpoint admits clients from; ignored when the public endpoint is off. */
+    /** CIDRs admitted to the public endpoint (config: clusterEndpointPublicAccessCidrs; at most 40); ignored when it is off. */
     endpointPublicAccessCidrs: string[];
-    /** Days the api, audit and authenticator logs are kept (a CloudWatch retention value). */
+    /** Days the api, audit and authenticator logs are kept (config: controlPlaneLogRetentionDays). */
     logRetentionDays: number;
+    /** EKS deletion protection (config: deletionProtection; on in production). */
     deletionProtection: boolean;
     /**
      * Production: the KMS keys are protected and survive a destroy, so retained volumes stay readable.

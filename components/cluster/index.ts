@@ -1,12 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { AwsContext } from "../iam-documents";
 import { buildKubeconfig } from "../kubeconfig";
-import { IamPlacement } from "../pod-identity";
 import { AccessArgs, grantAccess } from "./access";
 import { EksAddonName } from "./addon-names";
 import { addonTable, installAddons } from "./addons";
-import { createControlPlane } from "./control-plane";
+import { ControlPlaneArgs, createControlPlane } from "./control-plane";
 import { createManagedNodes, NodeGroupSettings } from "./nodes";
 import { createStorage } from "./storage";
 
@@ -16,34 +14,8 @@ export type { EksAddonName } from "./addon-names";
 export { withoutImplicitCreatorAdmin } from "./control-plane";
 export type { NodeGroupSettings } from "./nodes";
 
-export interface ClusterArgs {
-    /** Partition, region and account the cluster lives in, resolved from the caller's credentials. */
-    aws: AwsContext;
-    /** IAM path and permissions boundary of every role the cluster creates (set by stacks: iamPermissionsBoundaryArn). */
-    iam: IamPlacement;
-    /** The EKS cluster name, eks-app-<stack> (stacks/naming.ts); IAM trusts and log group names use it. */
-    clusterName: string;
-    /** Kubernetes minor version, e.g. "1.34" (config: kubernetesVersion); nodes and addons follow it. */
-    kubernetesVersion: string;
-    vpcId: pulumi.Input<string>;
-    /** Nodes and the control plane's network interfaces go here. */
-    privateSubnetIds: pulumi.Input<string[]>;
-    /** Internet-facing load balancers go here. */
-    publicSubnetIds: pulumi.Input<string[]>;
-    /** Whether the API is reachable from outside the VPC (config: clusterEndpointPublicAccess); private access is always on. */
-    endpointPublicAccess: boolean;
-    /** CIDRs admitted to the public endpoint (config: clusterEndpointPublicAccessCidrs; at most 40). */
-    endpointPublicAccessCidrs: string[];
-    /** Days control-plane logs are kept (config: controlPlaneLogRetentionDays). */
-    logRetentionDays: number;
-    /** EKS deletion protection (config: deletionProtection; on in production). */
-    deletionProtection: boolean;
-    /** Production keeps its KMS keys through a destroy, so retained Redis volumes stay readable. */
-    keepKeys: boolean;
-    /** Days a deleted key stays recoverable: 30 in production, 7 elsewhere. */
-    keyDeletionWindowDays: number;
-    /** Adopt the control-plane log group that a previous cluster of the same name left behind. */
-    adoptExistingLogGroup: boolean;
+/** The control plane's settings (documented in control-plane.ts), and who may use it, its nodes and addons. */
+export interface ClusterArgs extends ControlPlaneArgs {
     /** Who may use the Kubernetes API (config: clusterDeployerPrincipalArn, clusterAdminPrincipalArns, clusterViewerPrincipalArns). */
     access: AccessArgs;
     /** The managed node group (config: node*). */

@@ -87,23 +87,22 @@ function isolatedBy(policies: NetworkPolicyObject[], pod: PodEndpoint, direction
     );
 }
 
+/** Whether the policies isolating one end of the flow (none: all traffic) have a rule admitting the other end. */
+function directionAdmits(policies: NetworkPolicyObject[], flow: Flow, direction: "Ingress" | "Egress"): boolean {
+    const [isolated, peer] = direction === "Ingress" ? [flow.to, flow.from] : [flow.from, flow.to];
+    const applying = isolatedBy(policies, isolated, direction);
+    return (
+        applying.length === 0 ||
+        applying.some((policy) =>
+            ((direction === "Ingress" ? policy.spec.ingress : policy.spec.egress) ?? []).some((rule) => {
+                const peers = direction === "Ingress" ? rule.from : rule.to;
+                return portMatches(rule, flow) && (!peers || peers.length === 0 || peers.some((candidate) => peerMatches(candidate, isolated.namespace, peer)));
+            }),
+        )
+    );
+}
+
 /** Whether both the source's egress policies and the destination's ingress policies admit the flow. */
 export function admits(policies: NetworkPolicyObject[], flow: Flow): boolean {
-    const ingress = isolatedBy(policies, flow.to, "Ingress");
-    const ingressOk =
-        ingress.length === 0 ||
-        ingress.some((policy) =>
-            (policy.spec.ingress ?? []).some(
-                (rule) => portMatches(rule, flow) && (!rule.from || rule.from.length === 0 || rule.from.some((peer) => peerMatches(peer, flow.to.namespace, flow.from))),
-            ),
-        );
-    const egress = isolatedBy(policies, flow.from, "Egress");
-    const egressOk =
-        egress.length === 0 ||
-        egress.some((policy) =>
-            (policy.spec.egress ?? []).some(
-                (rule) => portMatches(rule, flow) && (!rule.to || rule.to.length === 0 || rule.to.some((peer) => peerMatches(peer, flow.from.namespace, flow.to))),
-            ),
-        );
-    return ingressOk && egressOk;
+    return directionAdmits(policies, flow, "Ingress") && directionAdmits(policies, flow, "Egress");
 }
