@@ -16,7 +16,7 @@ export const testAccountId = "123456789012";
 /** The session the mocked credentials belong to, and the role behind it. */
 export const testDeployerSessionArn = `arn:aws:sts::${testAccountId}:assumed-role/ci-deployer/github-actions`;
 export const testDeployerRoleArn = `arn:aws:iam::${testAccountId}:role/ci-deployer`;
-/** What the mocked random provider "generates" for the Redis password. */
+/** What the mocked random provider "generates" for the Redis password (other passwords get their own values). */
 export const testGeneratedPassword = "generated-redis-password-0123456789";
 
 export interface ProgramRun extends Run {
@@ -88,7 +88,8 @@ function mockState(type: string, name: string, inputs: Record<string, any>): { i
         case "awsx:ecr:Image":
             return { id: "", state: { imageUri: `${inputs.repositoryUrl}@sha256:${"a".repeat(64)}` } };
         case "random:index/randomPassword:RandomPassword":
-            return { id: name, state: { ...inputs, result: testGeneratedPassword } };
+            // Distinct per password, so a test can tell which secret leaked.
+            return { id: name, state: { ...inputs, result: name === "redis-password" ? testGeneratedPassword : `generated-${name}-0123456789` } };
         case "kubernetes:core/v1:Service":
             return {
                 id: `${inputs.metadata?.namespace ?? "default"}/${inputs.metadata?.name ?? name}`,

@@ -1,11 +1,13 @@
 import { strict as assert } from "assert";
 import { ProgramRun, runProgram, testAccountId } from "../harness";
-import { FoundDocument, iamDocuments, leastPrivilegeProblems, list, Statement } from "./support/iam";
+import { FoundDocument, iamDocuments, iamGuardrailViolations, list, Statement } from "./support/iam";
 
 /** The AWS-managed policies a role may carry here, by the role's logical name. */
 const allowedManagedPolicies: Record<string, string[]> = {
     "cluster-cluster": ["arn:aws:iam::aws:policy/AmazonEKSClusterPolicy"],
     "cluster-node": ["arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy", "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly"],
+    // Karpenter's nodes: the same as the managed nodes, and no more (the CNI has its own Pod Identity role).
+    "autoscaling-karpenter-node": ["arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy", "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly"],
 };
 
 function permissionsOfRole(run: ProgramRun, roleName: string): Statement[] {
@@ -35,28 +37,26 @@ describe("IAM is least privilege", () => {
         assert.ok(sources.some((s) => s.endsWith("RolePolicy cluster-ebs-csi")));
     });
 
-    it("has no wildcard action anywhere and Resource \"*\" only for APIs without resource-level permissions", () => {
+    it("passes the policy pack's IAM guardrails: exact actions, Resource \"*\" only where AWS allows nothing else", async () => {
         for (const run of runs) {
-            const problems = iamDocuments(run).flatMap(leastPrivilegeProblems);
-            assert.deepEqual(problems, [], `${run.stack}:\n${problems.join("\n")}`);
+            assert.deepEqual(await iamGuardrailViolations(run.resources, run.stack), [], run.stack);
         }
     });
 
-    it("the checker itself rejects wildcard actions and needless wildcard resources", () => {
-        const bad: FoundDocument = {
-            source: "fixture",
-            kind: "permissions",
-            statements: [
-                { Effect: "Allow", Action: "s3:*", Resource: "arn:aws:s3:::bucket" },
-                { Effect: "Allow", Action: ["ec2:DescribeInstances", "ec2:DeleteVolume"], Resource: "*" },
-                { Effect: "Allow", NotAction: "iam:*", Resource: "arn:aws:s3:::bucket" },
-            ],
-        };
-        const problems = leastPrivilegeProblems(bad);
-        assert.equal(problems.length, 3, problems.join("\n"));
-        assert.match(problems[0], /wildcard action s3:\*/);
-        assert.match(problems[1], /ec2:DeleteVolume/);
-        assert.match(problems[2], /NotAction/);
+    it("fails those guardrails when the EBS CSI policy gets a wildcard action, or a delete on any volume", async () => {
+        const weakened = runs[0].resources.map((resource) => {
+            if (resource.type !== "aws:iam/rolePolicy:RolePolicy" || resource.name !== "cluster-ebs-csi") return resource;
+            const document = JSON.parse(resource.inputs.policy);
+            document.Statement.push(
+                { Effect: "Allow", Action: "ec2:*", Resource: "arn:aws:ec2:eu-west-1:123456789012:volume/*" },
+                { Effect: "Allow", Action: ["ec2:DescribeVolumes", "ec2:DeleteVolume"], Resource: "*" },
+            );
+            return { ...resource, inputs: { ...resource.inputs, policy: JSON.stringify(document) } };
+        });
+        const found = await iamGuardrailViolations(weakened);
+        assert.equal(found.length, 2, found.join("\n"));
+        assert.match(found[0], /^iam-no-wildcard-actions: aws:iam\/rolePolicy:RolePolicy "cluster-ebs-csi": .* allows the wildcard action "ec2:\*"/);
+        assert.match(found[1], /^iam-no-wildcard-resources: aws:iam\/rolePolicy:RolePolicy "cluster-ebs-csi": .* allows "ec2:DeleteVolume" on Resource "\*"/);
     });
 
     it("attaches only the expected AWS-managed policies, and none to the CNI or EBS roles", () => {
