@@ -4,6 +4,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { AppImage } from "./components/app-image";
 import { Autoscaling } from "./components/autoscaling";
+import { PodPlacement, placementFor, Workload } from "./components/autoscaling-profile";
 import { assertCallerHasAccess, logGroupExists, resolveCaller } from "./components/aws-context";
 import { controlPlaneLogGroupName } from "./components/cluster/control-plane";
 import { Cluster } from "./components/cluster";
@@ -24,6 +25,8 @@ interface WorkloadTarget {
     storageClassName?: string;
     podSecurityVersion: string;
     loadBalancer: LoadBalancerSettings;
+    /** On AWS: the Karpenter NodePools each workload runs on; unset, the cluster decides (local). */
+    placement?: (workload: Workload) => PodPlacement;
     /** On AWS: what Loki's S3 bucket and its Pod Identity role need. */
     aws?: { provider: aws.Provider; context: AwsContext; cluster: pulumi.Input<string> };
 }
@@ -45,6 +48,7 @@ function deployMonitoring(settings: Settings, target: WorkloadTarget): Monitorin
                 lokiRetention: settings.lokiRetention,
                 lokiStorageSize: settings.lokiStorageSize,
                 resourceTier: settings.monitoringResourceTier,
+                keepVolumes: production,
             },
             alerting: { receiverType: settings.alertReceiverType, ...configuredAlertUrls() },
             grafanaInternalLoadBalancer: settings.grafanaInternalLoadBalancer,
@@ -56,7 +60,6 @@ function deployMonitoring(settings: Settings, target: WorkloadTarget): Monitorin
                           iam: { permissionsBoundaryArn: settings.iamPermissionsBoundaryArn },
                           clusterName: settings.clusterName,
                           cluster: target.aws.cluster,
-                          protect: production,
                       }
                     : { kind: "filesystem" },
             app: { namespace: settings.namespace, container: appContainerName },
@@ -86,7 +89,9 @@ function deployWorkload(settings: Settings, target: WorkloadTarget) {
             clientNamespace: settings.namespace,
             clientPodLabels: { "app.kubernetes.io/name": appName },
             metricsScraperNamespace: settings.metricsScraperNamespace,
+            monitoringCrds: monitoring?.crds,
             protectData: settings.environment === "production",
+            placement: target.placement?.("redis"),
         },
         options,
     );
@@ -107,6 +112,7 @@ function deployWorkload(settings: Settings, target: WorkloadTarget) {
             },
             redis: { host: redis.host, port: redis.port, password: redis.password, namespace: redisNamespace },
             loadBalancer: target.loadBalancer,
+            placement: target.placement?.("app"),
             metrics: monitoring && {
                 scraperNamespace: settings.metricsScraperNamespace,
                 monitoringCrds: monitoring.crds,
@@ -190,12 +196,13 @@ async function deployToAws(settings: Settings & { region: string }) {
         },
         awsOptions,
     );
+    const autoscalingEnvironment = production ? "production" : "staging";
     const autoscaling = new Autoscaling(
         "autoscaling",
         {
             aws: caller.aws,
             iam: { permissionsBoundaryArn: settings.iamPermissionsBoundaryArn },
-            environment: production ? "production" : "staging",
+            environment: autoscalingEnvironment,
             clusterName: settings.clusterName,
             cluster: cluster.name,
             clusterSecurityGroupId: cluster.securityGroupId,
@@ -231,6 +238,7 @@ async function deployToAws(settings: Settings & { region: string }) {
         podSecurityVersion: `v${settings.kubernetesVersion}`,
         loadBalancer: { kind: "aws", sourceRanges: settings.loadBalancerSourceRanges, certificateArn: settings.certificateArn },
         aws: { provider, context: caller.aws, cluster: cluster.name },
+        placement: (workload) => placementFor(autoscalingEnvironment, workload),
     });
     if (monitoring !== undefined) autoscaling.scrapeMetrics(monitoring.crds);
 

@@ -72,6 +72,17 @@ export function chartDefaultValues(chart: string): Record<string, unknown> {
     }
 }
 
+function isMap(value: unknown): value is Record<string, unknown> {
+    return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/** Helm merges a parent's values for a subchart into the subchart's defaults key by key, at every depth. */
+function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+    const merged = { ...base };
+    for (const [key, value] of Object.entries(over)) merged[key] = isMap(value) && isMap(base[key]) ? deepMerge(base[key], value) : value;
+    return merged;
+}
+
 function readYaml(file: string): any {
     return fs.existsSync(file) ? (parseYaml(fs.readFileSync(file, "utf8")) ?? {}) : {};
 }
@@ -84,15 +95,11 @@ function valuesWithSubcharts(chartDir: string): Record<string, unknown> {
         const subchartDir = path.join(subchartsDir, dependency.name);
         if (!fs.existsSync(subchartDir)) continue;
         const key = dependency.alias ?? dependency.name;
-        const own = (values[key] ?? {}) as Record<string, unknown>;
-        values[key] = { ...valuesWithSubcharts(subchartDir), ...own };
+        values[key] = deepMerge(valuesWithSubcharts(subchartDir), isMap(values[key]) ? (values[key] as Record<string, unknown>) : {});
     }
     return values;
 }
 
-function isMap(value: unknown): value is Record<string, unknown> {
-    return value !== null && typeof value === "object" && !Array.isArray(value);
-}
 
 /**
  * Paths of keys in `values` that the chart's defaults do not have. Helm ignores unknown keys silently, so a typo

@@ -1,13 +1,13 @@
-// Renders a stack's Kubernetes objects (through the mock harness: no cluster or cloud needed) to YAML files,
-// then validates them against the pinned Kubernetes schema and best-practice checks.
+// Renders a stack's Kubernetes objects (through the mock harness: no cluster or cloud needed) to YAML files, then
+// validates them against the pinned Kubernetes schema, the policy pack's rules and the checks between objects.
 //   npm run check:manifests -- --stack dev [--out manifests-out]
 import * as fs from "fs";
 import * as path from "path";
 import { stringify } from "yaml";
 import { runProgram, StackName, stackNames } from "../harness";
-import { bestPracticeFindings } from "./manifests/best-practices";
+import { manifestProblems } from "./manifests/problems";
 import { kubernetesObjects } from "./manifests/render";
-import { schemaKubernetesVersion, validateObjects } from "./manifests/schema";
+import { isCustomResource, schemaKubernetesVersion } from "./manifests/schema";
 
 function argument(flag: string): string | undefined {
     const index = process.argv.indexOf(flag);
@@ -32,19 +32,15 @@ async function main(): Promise<number> {
         fs.writeFileSync(path.join(outDir, file), stringify(object));
     }
 
-    const partial = new Set(rendered.filter((r) => r.partial).map((r) => r.object));
-    const schemaProblems = await validateObjects(rendered.map((r) => r.object), { partial: (object) => partial.has(object) });
-    const findings = bestPracticeFindings(rendered.filter((r) => !r.partial).map((r) => r.object));
-
-    for (const problem of schemaProblems) console.error(`schema: ${problem.object}: ${problem.message}`);
-    for (const finding of findings) console.error(`${finding.check}: ${finding.object}: ${finding.message}`);
-    const failed = schemaProblems.length + findings.length;
+    const problems = await manifestProblems(stack as StackName, rendered, run.resources);
+    for (const { check, object, message } of problems) console.error(`${check}: ${object}: ${message}`);
+    const customResources = rendered.filter((r) => isCustomResource(r.object.apiVersion)).length;
     console.log(
         `${stack}: ${rendered.length} objects written to ${path.relative(process.cwd(), outDir) || "."}; ` +
-            `schema (Kubernetes ${schemaKubernetesVersion}, unknown fields rejected) and best-practice checks: ` +
-            `${rendered.length - new Set([...schemaProblems.map((p) => p.object), ...findings.map((f) => f.object)]).size} passed, ${failed} failed`,
+            `schema (Kubernetes ${schemaKubernetesVersion}, unknown fields rejected; ${customResources} custom resources left to their CRD tests), ` +
+            `policy pack and cross-object checks: ${rendered.length - new Set(problems.map((p) => p.object)).size} passed, ${problems.length} failed`,
     );
-    return failed === 0 ? 0 : 1;
+    return problems.length === 0 ? 0 : 1;
 }
 
 main().then(

@@ -24,6 +24,19 @@ const localKeys = new Set([
     "redisStorageSize",
     "redisMemoryLimit",
     "redisPassword",
+    "monitoring",
+    "monitoringResourceTier",
+    "prometheusReplicas",
+    "prometheusRetention",
+    "prometheusStorageSize",
+    "alertmanagerReplicas",
+    "alertReceiverType",
+    "alertReceiverUrl",
+    "alertHeartbeatUrl",
+    "lokiStorage",
+    "lokiRetention",
+    "lokiStorageSize",
+    "appTargetRequestsPerSecond",
 ]);
 
 function cell(value: unknown): string {

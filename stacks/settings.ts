@@ -235,7 +235,7 @@ export const configKeyMeanings: Record<ConfigKey, string> = {
     redisMemoryLimit: "Memory limit per Redis server; maxmemory is half of it, leaving room for the AOF rewrite's fork.",
     redisPassword: "Secret. Redis password; generated (and kept in the stack's encrypted state) when unset.",
     monitoring: "Deploys the monitoring stack (Prometheus, Alertmanager, Grafana, Loki, Alloy, prometheus-adapter) into `metricsScraperNamespace`; off skips it, and the HPA scales on CPU only.",
-    monitoringResourceTier: "CPU and memory requests and limits of every monitoring component (`components/monitoring-values.ts`).",
+    monitoringResourceTier: "CPU and memory requests and limits of every monitoring component (`components/monitoring-sizing.ts`).",
     prometheusReplicas: "Prometheus servers, each scraping everything (2 for high availability).",
     prometheusRetention: "How long Prometheus keeps metrics (also bounded by 85% of its volume).",
     prometheusStorageSize: "Prometheus volume per replica.",

@@ -3,10 +3,11 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { bestPracticeFindings } from "../scripts/manifests/best-practices";
-import { kubernetesObjects } from "../scripts/manifests/render";
-import { KubernetesObject, validateObjects } from "../scripts/manifests/schema";
-import { repositoryRoot, runProgram } from "../harness";
+import { crossObjectFindings } from "../scripts/manifests/cross-object";
+import { manifestProblems } from "../scripts/manifests/problems";
+import { kubernetesObjects, RenderedObject } from "../scripts/manifests/render";
+import { describeObject, isCustomResource, KubernetesObject, validateObjects } from "../scripts/manifests/schema";
+import { ProgramRun, repositoryRoot, runProgram } from "../harness";
 
 type AnyRecord = Record<string, any>;
 const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value));
@@ -64,7 +65,7 @@ function goodSet(): KubernetesObject[] {
 function checksFor(mutate: (objects: KubernetesObject[]) => void): string[] {
     const objects = goodSet();
     mutate(objects);
-    return bestPracticeFindings(objects).map((f) => f.check);
+    return crossObjectFindings(objects).map((f) => f.check);
 }
 
 const container = (objects: KubernetesObject[]): AnyRecord => (objects[0].spec as AnyRecord).template.spec.containers[0];
@@ -109,45 +110,39 @@ describe("manifest checks", () => {
         });
     });
 
-    describe("best practices", () => {
+    it("leaves custom resources to their CRDs' schemas, and validates Kubernetes's own groups", () => {
+        assert.deepEqual(
+            ["karpenter.sh/v1", "monitoring.coreos.com/v1", "apps/v1", "v1", "networking.k8s.io/v1", "extensions/v1beta1"].map(isCustomResource),
+            [true, true, false, false, false, false],
+        );
+    });
+
+    describe("checks between objects", () => {
         it("finds nothing wrong with a good set", () => {
-            assert.deepEqual(bestPracticeFindings(goodSet()), []);
+            assert.deepEqual(crossObjectFindings(goodSet()), []);
         });
 
         const cases: [string, (objects: KubernetesObject[]) => void][] = [
-            ["container-resources", (o) => delete container(o).resources.limits.memory],
-            ["container-image-tag", (o) => (container(o).image = "registry.example.com/web:latest")],
-            ["container-image-tag", (o) => (container(o).image = "registry.example.com/web")],
-            ["container-readiness-probe", (o) => delete container(o).readinessProbe],
-            ["container-liveness-probe", (o) => delete container(o).livenessProbe],
-            ["container-probes-identical", (o) => (container(o).livenessProbe = clone(container(o).readinessProbe))],
-            ["container-security-context", (o) => (container(o).securityContext.readOnlyRootFilesystem = false)],
-            ["container-security-context", (o) => (container(o).securityContext.privileged = true)],
-            ["container-security-context-user", (o) => ((o[0].spec as AnyRecord).template.spec.securityContext.runAsUser = 1000)],
-            ["container-seccomp", (o) => delete (o[0].spec as AnyRecord).template.spec.securityContext.seccompProfile],
-            ["pod-service-account-token", (o) => delete (o[0].spec as AnyRecord).template.spec.automountServiceAccountToken],
-            ["deployment-pod-disruption-budget", (o) => o.splice(2, 1)],
             ["deployment-replicas-with-hpa", (o) => ((o[0].spec as AnyRecord).replicas = 2)],
             ["deployment-spread", (o) => delete (o[0].spec as AnyRecord).template.spec.topologySpreadConstraints],
-            ["deployment-rollout", (o) => ((o[0].spec as AnyRecord).strategy.rollingUpdate.maxUnavailable = 1)],
             ["pod-network-policy", (o) => o.splice(4, 1)],
             ["service-targets-pod", (o) => ((o[5].spec as AnyRecord).selector = { app: "other" })],
             ["service-target-port", (o) => ((o[5].spec as AnyRecord).ports[0].targetPort = "web")],
             ["hpa-has-target", (o) => ((o[3].spec as AnyRecord).scaleTargetRef.name = "gone")],
-            ["namespace-pod-security", (o) => delete (o[1].metadata as AnyRecord).labels],
+            ["pdb-selects-pods", (o) => ((o[2].spec as AnyRecord).selector.matchLabels = { app: "other" })],
         ];
         for (const [check, mutate] of cases) {
-            it(`flags ${check}`, () => assert.ok(checksFor(mutate).includes(check), `${check} not flagged`));
+            it(`flags ${check}`, () => assert.deepEqual(checksFor(mutate), [check]));
         }
     });
 
     describe("the program's stacks", () => {
-        it("have no best-practice findings", async () => {
-            for (const stack of ["dev", "prod", "local"] as const) {
-                const objects = kubernetesObjects(await runProgram(stack)).filter((r) => !r.partial).map((r) => r.object);
-                assert.deepEqual(bestPracticeFindings(objects), [], stack);
-            }
-        });
+        for (const stack of ["dev", "prod", "local"] as const) {
+            it(`${stack} has no schema, policy-pack or cross-object problem`, async () => {
+                const run = await runProgram(stack);
+                assert.deepEqual(await manifestProblems(stack, kubernetesObjects(run), run.resources), []);
+            });
+        }
 
         it("never write a secret value into a rendered manifest", async () => {
             const secrets = kubernetesObjects(await runProgram("dev")).filter((r) => r.object.kind === "Secret");
@@ -155,6 +150,58 @@ describe("manifest checks", () => {
             for (const { object } of secrets) {
                 assert.ok(Object.values(object.stringData as Record<string, string>).every((value) => value === "<redacted>"));
             }
+        });
+    });
+
+    describe("production with one object weakened, reported through the policy pack", () => {
+        let prod: ProgramRun;
+        before(async () => {
+            prod = await runProgram("prod");
+        });
+
+        /** The production app's objects, weakened one way at a time: the check names the pack's policy and the object. */
+        const app = (objects: AnyRecord) => objects.spec.template.spec.containers[0];
+        const pod = (objects: AnyRecord) => objects.spec.template.spec;
+        const weakenings: [policy: string, object: string, weaken: (object: AnyRecord) => void][] = [
+            ["k8s-container-resources", "Deployment eks-app/eks-app", (d) => delete app(d).resources.limits],
+            ["k8s-container-probes", "Deployment eks-app/eks-app", (d) => delete app(d).readinessProbe],
+            ["k8s-distinct-probes", "Deployment eks-app/eks-app", (d) => (app(d).livenessProbe = clone(app(d).readinessProbe))],
+            ["k8s-run-as-non-root", "Deployment eks-app/eks-app", (d) => (app(d).securityContext.runAsNonRoot = false)],
+            ["k8s-read-only-root-filesystem", "Deployment eks-app/eks-app", (d) => delete app(d).securityContext.readOnlyRootFilesystem],
+            ["k8s-no-privileged", "Deployment eks-app/eks-app", (d) => (app(d).securityContext.privileged = true)],
+            ["k8s-no-privilege-escalation", "Deployment eks-app/eks-app", (d) => (app(d).securityContext.allowPrivilegeEscalation = true)],
+            ["k8s-image-pinned", "Deployment eks-app/eks-app", (d) => (app(d).image = "eks-app:latest")],
+            ["k8s-drop-all-capabilities", "Deployment eks-app/eks-app", (d) => (app(d).securityContext.capabilities.drop = ["NET_RAW"])],
+            ["k8s-seccomp-profile", "Deployment eks-app/eks-app", (d) => (app(d).securityContext.seccompProfile.type = "Unconfined")],
+            ["k8s-high-user-id", "Deployment eks-app/eks-app", (d) => (pod(d).securityContext.runAsUser = 1000)],
+            ["k8s-no-service-account-token", "Deployment eks-app/eks-app", (d) => delete pod(d).automountServiceAccountToken],
+            ["k8s-rollout-keeps-capacity", "Deployment eks-app/eks-app", (d) => (d.spec.strategy.rollingUpdate.maxUnavailable = 1)],
+            ["k8s-namespace-pod-security", "Namespace eks-app", (n) => (n.metadata.labels["pod-security.kubernetes.io/enforce"] = "privileged")],
+            ["k8s-load-balancer-opt-in", "Service eks-app/eks-app", (s) => delete s.metadata.annotations["eks-app.io/public"]],
+            ["storage-class-encrypted", "StorageClass gp3", (c) => (c.parameters.encrypted = "false")],
+        ];
+        /** What the check finds in prod with each object changed by `change` (a copy; undefined leaves the object out). */
+        async function prodProblems(change: (object: AnyRecord) => AnyRecord | undefined): Promise<string[]> {
+            const rendered = kubernetesObjects(prod).flatMap((r): RenderedObject[] => {
+                const object = change(clone(r.object));
+                return object ? [{ ...r, object: object as KubernetesObject }] : [];
+            });
+            return (await manifestProblems("prod", rendered, prod.resources)).map((p) => `${p.check}: ${p.object}`);
+        }
+
+        for (const [policy, target, weaken] of weakenings) {
+            it(`reports ${policy}`, async () => {
+                const problems = await prodProblems((object) => {
+                    if (describeObject(object as KubernetesObject) === target) weaken(object);
+                    return object;
+                });
+                assert.deepEqual(problems, [`${policy}: ${target}`]);
+            });
+        }
+
+        it("reports k8s-pdb-for-replicated-deployments on the app when its PodDisruptionBudget is gone", async () => {
+            const problems = await prodProblems((object) => (object.kind === "PodDisruptionBudget" ? undefined : object));
+            assert.deepEqual(problems, ["k8s-pdb-for-replicated-deployments: Deployment eks-app/eks-app"]);
         });
     });
 

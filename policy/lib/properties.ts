@@ -67,3 +67,10 @@ export function stringMapAt(value: unknown, ...path: string[]): Record<string, s
         Object.entries(map).filter((entry): entry is [string, string | UnknownValue] => typeof entry[1] === "string" || entry[1] === unknownValue),
     );
 }
+
+/** Whether any value inside (at any depth) is unknown during preview. */
+export function containsUnknown(value: unknown): boolean {
+    if (value === unknownValue) return true;
+    if (Array.isArray(value)) return value.some(containsUnknown);
+    return isRecord(value) && Object.values(value).some(containsUnknown);
+}

@@ -15,3 +15,8 @@ export function parseUrn(urn: string): UrnParts {
         name: nameParts.join("::"),
     };
 }
+
+/** The URN Pulumi gives a resource of this project (parents' types first, when it has parents). */
+export function formatUrn({ stack, type, name }: UrnParts, parentTypes: string[] = [], project = "eks-app"): string {
+    return `urn:pulumi:${stack}::${project}::${[...parentTypes, type].join("$")}::${name}`;
+}

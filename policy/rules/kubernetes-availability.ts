@@ -1,5 +1,5 @@
 import { isRecord, listAt, stringMapAt, unknownValue, UnknownValue, valueAt } from "../lib/properties";
-import { CheckedResource, stackRule } from "../lib/rule";
+import { CheckedResource, resourceRule, stackRule } from "../lib/rule";
 
 const deploymentType = "kubernetes:apps/v1:Deployment";
 const autoscalerTypes = ["kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "kubernetes:autoscaling/v1:HorizontalPodAutoscaler"];
@@ -91,4 +91,19 @@ export const k8sDisruptionBudgetForReplicatedDeployments = stackRule({
     },
 });
 
-export const kubernetesAvailabilityPolicies = [k8sDisruptionBudgetForReplicatedDeployments];
+export const k8sRolloutKeepsCapacity = resourceRule({
+    name: "k8s-rollout-keeps-capacity",
+    description: "Deployments roll out without taking a pod away before its replacement is ready (RollingUpdate with maxUnavailable: 0).",
+    resourceTypes: [deploymentType],
+    check(resource, report) {
+        const strategy = valueAt(resource.props, "spec", "strategy", "type");
+        // Kubernetes's default: RollingUpdate with maxUnavailable 25%.
+        const maxUnavailable = valueAt(resource.props, "spec", "strategy", "rollingUpdate", "maxUnavailable") ?? "25%";
+        if (strategy === unknownValue || maxUnavailable === unknownValue) return;
+        if ((strategy === undefined || strategy === "RollingUpdate") && (maxUnavailable === 0 || maxUnavailable === "0%")) return;
+        const current = strategy === "Recreate" ? "it is replaced all at once (strategy Recreate)" : `a rollout may take ${String(maxUnavailable)} of its pods away first`;
+        report(`${current}, so it serves below capacity during every deploy`, "set spec.strategy: { type: RollingUpdate, rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } }");
+    },
+});
+
+export const kubernetesAvailabilityPolicies = [k8sDisruptionBudgetForReplicatedDeployments, k8sRolloutKeepsCapacity];

@@ -1,60 +1,5 @@
-import { listAt, unknownValue, valueAt } from "../lib/properties";
-import { ReportProblem, resourceRule } from "../lib/rule";
-
-export const workloadTypes = ["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet", "kubernetes:apps/v1:DaemonSet"];
-
-/** A container of a workload's pod template. */
-interface PodContainer {
-    /** How messages name it: `container "app"`, `init container "setup"`. */
-    label: string;
-    /** Where it sits in the workload, for fix messages. */
-    path: string;
-    /** Main containers run for the pod's life; init containers run to completion before them. */
-    main: boolean;
-    spec: unknown;
-}
-
-function containersOf(podSpec: unknown): PodContainer[] {
-    const groups = [
-        { field: "containers", kind: "container", main: true },
-        { field: "initContainers", kind: "init container", main: false },
-    ];
-    return groups.flatMap(({ field, kind, main }) => {
-        const list = listAt(podSpec, field);
-        if (list === unknownValue) return [];
-        return list.map((spec, index) => {
-            const name = valueAt(spec, "name");
-            return {
-                label: `${kind} ${typeof name === "string" ? `"${name}"` : index}`,
-                path: `spec.template.spec.${field}[${index}]`,
-                main,
-                spec,
-            };
-        });
-    });
-}
-
-interface ContainerRule {
-    name: string;
-    description: string;
-    check(container: PodContainer, podSpec: unknown, report: ReportProblem): void;
-}
-
-/** A policy that checks each container (main and init) of every workload's pod template. */
-function containerRule(rule: ContainerRule) {
-    return resourceRule({
-        name: rule.name,
-        description: rule.description,
-        resourceTypes: workloadTypes,
-        check(resource, report) {
-            const podSpec = valueAt(resource.props, "spec", "template", "spec");
-            if (podSpec === unknownValue) return;
-            for (const container of containersOf(podSpec)) {
-                if (container.spec !== unknownValue) rule.check(container, podSpec, report);
-            }
-        },
-    });
-}
+import { containerRule, effectiveSecuritySetting } from "../lib/containers";
+import { containsUnknown, unknownValue, valueAt } from "../lib/properties";
 
 function isSet(value: unknown): boolean {
     return value !== undefined && value !== null && value !== "";
@@ -89,13 +34,31 @@ export const k8sContainerProbes = containerRule({
     },
 });
 
+/** The fields of a probe that say what it checks; timings aside, two probes with the same ones check the same thing. */
+const probeHandlers = ["httpGet", "tcpSocket", "exec", "grpc"];
+
+export const k8sDistinctProbes = containerRule({
+    name: "k8s-distinct-probes",
+    description: "No main container's liveness probe checks the same thing as its readiness probe.",
+    check(container, _podSpec, report) {
+        if (!container.main) return;
+        const [liveness, readiness] = ["livenessProbe", "readinessProbe"].map((probe) =>
+            probeHandlers.map((handler) => valueAt(container.spec, probe, handler)),
+        );
+        if (!isSet(valueAt(container.spec, "livenessProbe")) || containsUnknown([liveness, readiness])) return;
+        if (JSON.stringify(liveness) !== JSON.stringify(readiness)) return;
+        report(
+            `${container.label} has a liveness probe that checks the same as its readiness probe, so an outage of what readiness checks restarts every pod`,
+            `let livenessProbe on ${container.path} check only that the process answers (e.g. /healthz), and readinessProbe what it needs to serve (e.g. /readyz)`,
+        );
+    },
+});
+
 export const k8sRunAsNonRoot = containerRule({
     name: "k8s-run-as-non-root",
     description: "Every container runs as non-root (runAsNonRoot: true on the pod or the container).",
     check(container, podSpec, report) {
-        // A container's own setting overrides the pod's.
-        const own = valueAt(container.spec, "securityContext", "runAsNonRoot");
-        const effective = own ?? valueAt(podSpec, "securityContext", "runAsNonRoot");
+        const effective = effectiveSecuritySetting(container, podSpec, "runAsNonRoot");
         if (effective === unknownValue || effective === true) return;
         report(
             `${container.label} may run as root`,
@@ -168,6 +131,7 @@ export const k8sImagePinned = containerRule({
 export const kubernetesWorkloadPolicies = [
     k8sContainerResources,
     k8sContainerProbes,
+    k8sDistinctProbes,
     k8sRunAsNonRoot,
     k8sReadOnlyRootFilesystem,
     k8sNoPrivileged,

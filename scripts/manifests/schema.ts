@@ -46,6 +46,15 @@ const servedStableApiVersions = new Set([
     "storage.k8s.io/v1",
 ]);
 
+/**
+ * Whether an API version belongs to a custom resource: its group is a domain outside Kubernetes's own (`*.k8s.io` and
+ * the dotless built-in groups). The Kubernetes schema has no say over those; their CRDs' schemas do, in their tests.
+ */
+export function isCustomResource(apiVersion: string): boolean {
+    const group = apiVersion.includes("/") ? apiVersion.split("/")[0] : "";
+    return group.includes(".") && !group.endsWith(".k8s.io");
+}
+
 const modelsRoot = path.dirname(require.resolve("kubernetes-models/package.json"));
 
 function modelPath(apiVersion: string, kind: string): string {
@@ -128,6 +137,16 @@ class DeclaredFields {
     }
 }
 
+/** Building a compiler program takes seconds; one per set of kinds serves every later check of the same kinds. */
+const declaredFieldsCache = new Map<string, DeclaredFields>();
+
+function declaredFieldsFor(declarationFiles: string[]): DeclaredFields {
+    const key = [...declarationFiles].sort().join("\n");
+    let fields = declaredFieldsCache.get(key);
+    if (!fields) declaredFieldsCache.set(key, (fields = new DeclaredFields(declarationFiles)));
+    return fields;
+}
+
 export interface ValidateOptions {
     /** Patches carry only the fields they set: check field names, not required fields. */
     partial?: (object: KubernetesObject) => boolean;
@@ -140,7 +159,7 @@ export async function validateObjects(objects: KubernetesObject[], options: Vali
     for (const object of objects) {
         declarations.set(object, path.join(modelsRoot, `${modelPath(object.apiVersion, object.kind)}.d.ts`));
     }
-    const fields = new DeclaredFields([...new Set(declarations.values())]);
+    const fields = declaredFieldsFor([...new Set(declarations.values())]);
 
     for (const object of objects) {
         const name = describeObject(object);

@@ -4,12 +4,13 @@ import { eksCases } from "./cases/eks";
 import { helmCases } from "./cases/helm";
 import { iamCases } from "./cases/iam";
 import { kubernetesCases } from "./cases/kubernetes";
+import { kubernetesHardeningCases } from "./cases/kubernetes-hardening";
 import { nodeCases } from "./cases/nodes";
 import { storageCases } from "./cases/storage";
 import { PolicyCases, violations } from "./support";
 import { guardrails } from "../../policy/policies";
 
-const allCases: PolicyCases[] = [...iamCases, ...ecrCases, ...eksCases, ...storageCases, ...nodeCases, ...kubernetesCases, ...helmCases];
+const allCases: PolicyCases[] = [...iamCases, ...ecrCases, ...eksCases, ...storageCases, ...nodeCases, ...kubernetesCases, ...kubernetesHardeningCases, ...helmCases];
 
 describe("policy pack: each guardrail", () => {
     it("has passing, failing and unknown-during-preview fixtures", () => {

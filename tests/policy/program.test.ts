@@ -1,27 +1,31 @@
 import { strict as assert } from "assert";
-import { guardrails } from "../../policy/policies";
-import { ProgramRun, RegisteredResource, runProgram, StackName, stackNames } from "../../harness";
-import { allViolations, FakeResource, urnOf } from "./support";
-
-/** A registered resource as the policy pack sees it, with the URN the engine would give it (parents' types first). */
-function asPolicyResource(resource: RegisteredResource, all: RegisteredResource[], stack: StackName): FakeResource {
-    const parentTypes: string[] = [];
-    for (let parent = resource.parent; parent; ) {
-        parentTypes.unshift(parent.type);
-        const { type, name } = parent;
-        parent = all.find((candidate) => candidate.type === type && candidate.name === name)?.parent;
-    }
-    return { type: resource.type, name: resource.name, props: resource.inputs, urn: urnOf(resource.type, resource.name, stack, parentTypes) };
-}
+import { policyExceptions } from "../../policy/exceptions";
+import { withExceptions } from "../../policy/lib/exceptions";
+import { guardrails, unexceptedGuardrails } from "../../policy/policies";
+import { ProgramRun, runProgram, stackNames } from "../../harness";
+import { policyResource } from "../../scripts/manifests/problems";
+import { allViolations } from "./support";
 
 describe("policy pack: the real program", () => {
     for (const stack of stackNames) {
         it(`passes every guardrail on ${stack}`, async () => {
             const run = await runProgram(stack);
-            const resources = run.resources.map((resource) => asPolicyResource(resource, run.resources, stack));
+            const resources = run.resources.map((resource) => policyResource(resource, run.resources, stack));
             assert.deepEqual(await allViolations(guardrails, resources), []);
         });
     }
+
+    it("lets production's API be public only through its listed exception", async () => {
+        const run = await runProgram("prod");
+        const resources = run.resources.map((resource) => policyResource(resource, run.resources, "prod"));
+        const withoutEndpointException = withExceptions(
+            unexceptedGuardrails,
+            policyExceptions.filter((exception) => exception.policy !== "eks-no-public-endpoint-in-production"),
+        );
+        const found = await allViolations(withoutEndpointException, resources);
+        assert.equal(found.length, 1, found.join("\n"));
+        assert.match(found[0], /^eks-no-public-endpoint-in-production: eks:index:Cluster "cluster": the Kubernetes API endpoint of production stack "prod" is open to the whole internet/);
+    });
 
     /** One change each that weakens the real program, and the policy that must catch it. */
     const weakenings: {
@@ -35,7 +39,6 @@ describe("policy pack: the real program", () => {
     }[] = [
         { change: "secrets left unencrypted", type: "eks:index:Cluster", name: "cluster", weaken: (i) => delete i.encryptionConfigKeyArn, policy: "eks-secrets-encryption" },
         { change: "audit logs off", type: "eks:index:Cluster", name: "cluster", weaken: (i) => (i.enabledClusterLogTypes = ["api"]), policy: "eks-control-plane-logging" },
-        { change: "the API open to all", type: "eks:index:Cluster", name: "cluster", weaken: (i) => delete i.publicAccessCidrs, policy: "eks-no-public-endpoint-in-production" },
         { change: "mutable tags", type: "aws:ecr/repository:Repository", name: "app", weaken: (i) => (i.imageTagMutability = "MUTABLE"), policy: "ecr-immutable-tags" },
         {
             change: "a wildcard in the EBS CSI role's policy",
@@ -59,7 +62,13 @@ describe("policy pack: the real program", () => {
             policy: "k8s-pdb-for-replicated-deployments",
             reportedOn: 'kubernetes:apps/v1:Deployment "app"',
         },
-        { change: "a Redis chart range", type: "kubernetes:helm.sh/v3:Release", name: "redis", weaken: (i) => (i.version = "^4.38.0"), policy: "helm-chart-version-pinned" },
+        {
+            change: "Redis fetched from its repository with a version range instead of the vendored file",
+            type: "kubernetes:helm.sh/v3:Release",
+            name: "redis",
+            weaken: (i) => Object.assign(i, { chart: "redis-ha", repositoryOpts: { repo: "https://dandydeveloper.github.io/charts" }, version: "^4.38.0" }),
+            policy: "helm-chart-version-pinned",
+        },
     ];
 
     describe("in production, weakened one way at a time", () => {
@@ -71,7 +80,7 @@ describe("policy pack: the real program", () => {
         for (const { change, type, name, weaken, policy, reportedOn = `${type} "${name}"` } of weakenings) {
             it(`fails ${policy} for ${change}`, async () => {
                 const resources = run.resources.map((resource) => {
-                    const seen = asPolicyResource(resource, run.resources, "prod");
+                    const seen = policyResource(resource, run.resources, "prod");
                     if (resource.type !== type || resource.name !== name) return seen;
                     const inputs = JSON.parse(JSON.stringify(resource.inputs));
                     weaken(inputs);

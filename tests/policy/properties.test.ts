@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import { unknownCheckingProxy } from "@pulumi/policy";
 import { plainProperties, unknownValue } from "../../policy/lib/properties";
-import { parseUrn } from "../../policy/lib/urn";
+import { formatUrn, parseUrn } from "../../policy/lib/urn";
 import { unknownDuringPreview } from "./support";
 
 describe("policy pack: reading resource properties", () => {
@@ -37,5 +37,12 @@ describe("policy pack: reading resource properties", () => {
             name: "cluster",
         });
         assert.deepEqual(parseUrn("urn:pulumi:dev::eks-app::aws:iam/role:Role::a::b"), { stack: "dev", type: "aws:iam/role:Role", name: "a::b" });
+    });
+
+    it("writes a URN as the engine does: stack, project, parents' types, then the resource's type and name", () => {
+        assert.equal(
+            formatUrn({ stack: "prod", type: "eks:index:Cluster", name: "cluster" }, ["eks-app:platform:Cluster"]),
+            "urn:pulumi:prod::eks-app::eks-app:platform:Cluster$eks:index:Cluster::cluster",
+        );
     });
 });

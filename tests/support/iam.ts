@@ -1,4 +1,10 @@
+// The program's IAM documents, parsed, for tests that assert what a role may do; whether a document is least
+// privilege is for the policy pack's IAM rules to say, run here by iamGuardrailViolations.
 import { ProgramRun } from "../../harness";
+import { evaluatePolicies } from "../../policy/lib/evaluate";
+import { formatUrn } from "../../policy/lib/urn";
+import { guardrails } from "../../policy/policies";
+import { iamPolicies } from "../../policy/rules/iam";
 
 export interface Statement {
     Sid?: string;
@@ -56,33 +62,20 @@ export function iamDocuments(run: ProgramRun): FoundDocument[] {
     return found;
 }
 
-/**
- * Actions whose AWS API has no resource-level permissions, so `Resource: "*"` is the only choice.
- * (EC2 Describe* calls; sts:GetCallerIdentity.)
- */
-export function needsWildcardResource(action: string): boolean {
-    return /^ec2:Describe[A-Za-z]+$/.test(action) || action === "sts:GetCallerIdentity";
+/** A registered resource, as the harness and the bootstrap tests record it. */
+export interface IamResource {
+    type: string;
+    name: string;
+    inputs: Record<string, unknown>;
 }
 
-/** Problems that make a permission statement more than least privilege; empty when it is fine. */
-export function leastPrivilegeProblems(doc: FoundDocument): string[] {
-    const problems: string[] = [];
-    for (const [index, statement] of doc.statements.entries()) {
-        const where = `${doc.source} statement ${statement.Sid ?? index}`;
-        if (statement.NotAction !== undefined) problems.push(`${where}: uses NotAction`);
-        if (statement.Effect !== "Allow") continue;
-        const actions = list(statement.Action);
-        for (const action of actions) {
-            if (action.includes("*")) problems.push(`${where}: wildcard action ${action}`);
-        }
-        if (doc.kind === "permissions") {
-            const resources = list(statement.Resource);
-            if (resources.length === 0) problems.push(`${where}: no Resource`);
-            if (resources.includes("*")) {
-                const scoped = actions.filter((action) => !needsWildcardResource(action));
-                if (scoped.length > 0) problems.push(`${where}: Resource "*" for actions that support resource-level permissions: ${scoped.join(", ")}`);
-            }
-        }
-    }
-    return problems;
+const iamGuardrails = guardrails.filter((policy) => iamPolicies.some((iam) => iam.name === policy.name));
+
+/**
+ * The pack's IAM guardrails (policy/rules/iam.ts, exceptions applied) run on these resources, as
+ * `pulumi preview --policy-pack policy` runs them: one "policy: message" line per violation; none means they pass.
+ */
+export async function iamGuardrailViolations(resources: readonly IamResource[], stack = "dev"): Promise<string[]> {
+    const evaluated = resources.map(({ type, name, inputs }) => ({ type, name, props: inputs, urn: formatUrn({ stack, type, name }) }));
+    return (await evaluatePolicies(iamGuardrails, evaluated)).map(({ policy, message }) => `${policy}: ${message}`);
 }

@@ -93,6 +93,19 @@ export const iamCases: PolicyCases[] = [
                     ),
                 ],
             },
+            {
+                title: 'the delivery roles\' catalog and load-balancer reads and key creation on Resource "*" (none has resource-level permissions)',
+                resources: [
+                    rolePolicy(
+                        "deploy",
+                        document({
+                            Effect: "Allow",
+                            Action: ["eks:DescribeAddonVersions", "eks:DescribeClusterVersions", "elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:DescribeTags", "elasticloadbalancing:DescribeTargetGroups", "kms:CreateKey"],
+                            Resource: "*",
+                        }),
+                    ),
+                ],
+            },
             { title: "a trust policy, which has no Resource", resources: [role("node", { assumeRolePolicy: ec2Trust })] },
         ],
         failing: [

@@ -1,0 +1,49 @@
+// Alert and recording rules (monitoring/rules/*.yaml, Prometheus rule files that promtool checks and tests as they
+// are) and Grafana dashboards (monitoring/dashboards/*.json), read from the repository for the Monitoring component.
+import * as fs from "fs";
+import * as path from "path";
+import { parse as parseYaml } from "yaml";
+
+export const monitoringDir = path.join(__dirname, "..", "monitoring");
+export const rulesDir = path.join(monitoringDir, "rules");
+export const dashboardsDir = path.join(monitoringDir, "dashboards");
+
+export interface RuleGroup {
+    name: string;
+    interval?: string;
+    rules: Record<string, unknown>[];
+}
+
+export interface RuleFile {
+    /** The file's base name (app, redis, platform): the PrometheusRule is named after it. */
+    name: string;
+    file: string;
+    groups: RuleGroup[];
+}
+
+function filesIn(dir: string, extension: string): string[] {
+    return fs
+        .readdirSync(dir)
+        .filter((file) => file.endsWith(extension))
+        .sort()
+        .map((file) => path.join(dir, file));
+}
+
+export function ruleFiles(): RuleFile[] {
+    return filesIn(rulesDir, ".yaml").map((file) => ({
+        name: path.basename(file, ".yaml"),
+        file,
+        groups: (parseYaml(fs.readFileSync(file, "utf8")) as { groups: RuleGroup[] }).groups,
+    }));
+}
+
+export interface Dashboard {
+    /** The file's base name; the ConfigMap and the key Grafana's sidecar writes are named after it. */
+    name: string;
+    file: string;
+    json: string;
+}
+
+export function dashboards(): Dashboard[] {
+    return filesIn(dashboardsDir, ".json").map((file) => ({ name: path.basename(file, ".json"), file, json: fs.readFileSync(file, "utf8") }));
+}
