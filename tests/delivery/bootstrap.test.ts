@@ -229,7 +229,9 @@ describe("bootstrap (GitHub OIDC, delivery roles, state backend)", function () {
         });
         /** A concrete resource for a statement's pattern; the mocks leave a bucket's and a queue's ARN unknown. */
         const representative = (action: string, pattern: string) => {
-            if (action.startsWith("s3:")) return action === "s3:ListBucket" ? `arn:aws:s3:::eks-app-prod-logs` : `arn:aws:s3:::eks-app-prod-logs/chunks/1`;
+            if (action.startsWith("s3:") && !pattern.startsWith("arn:")) {
+                return action === "s3:ListBucket" ? `arn:aws:s3:::eks-app-prod-logs` : `arn:aws:s3:::eks-app-prod-logs/chunks/1`;
+            }
             if (action.startsWith("sqs:")) return `arn:aws:sqs:${region}:${accountId}:eks-app-prod-karpenter`;
             if (pattern !== "*") return pattern.replace(/\*$/, "1");
             if (action.startsWith("eks")) return `arn:aws:eks:${region}:${accountId}:cluster/eks-app-prod`;
