@@ -4,6 +4,7 @@ import { PodPlacement } from "./autoscaling-profile";
 import { labelsFor, podSecurityLabels, selectorFor } from "./labels";
 import { requestsPerSecondMetric } from "./monitoring-values";
 import { publicServiceAnnotation } from "../stacks/naming";
+import { createAppNetworkPolicies, loadBalancerAnnotations } from "./web-app-network";
 
 export const appName = "eks-app";
 export const appPort = 8080;
@@ -55,25 +56,6 @@ export interface WebAppArgs {
     };
     /** Which nodes the pods may run on (Karpenter's NodePools on AWS, with spot in production); unset, anywhere. */
     placement?: PodPlacement;
-}
-
-/** NLB annotations understood by the AWS cloud provider built into EKS: no extra controller needed. */
-export function loadBalancerAnnotations(settings: LoadBalancerSettings): Record<string, string> {
-    if (settings.kind === "local") return {};
-    return {
-        "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
-        "service.beta.kubernetes.io/aws-load-balancer-internal": "false",
-        "service.beta.kubernetes.io/aws-load-balancer-cross-zone-load-balancing-enabled": "true",
-        "service.beta.kubernetes.io/aws-load-balancer-healthcheck-path": "/readyz",
-        "service.beta.kubernetes.io/aws-load-balancer-healthcheck-protocol": "HTTP",
-        ...(settings.certificateArn
-            ? {
-                  "service.beta.kubernetes.io/aws-load-balancer-ssl-cert": settings.certificateArn,
-                  "service.beta.kubernetes.io/aws-load-balancer-ssl-ports": "https",
-                  "service.beta.kubernetes.io/aws-load-balancer-backend-protocol": "tcp",
-              }
-            : {}),
-    };
 }
 
 /** The app: a hardened Deployment behind a public LoadBalancer, with autoscaling, a PDB and default-deny networking. */
@@ -237,7 +219,7 @@ export class WebApp extends pulumi.ComponentResource {
             { parent },
         );
 
-        this.networkPolicies(name, ns, labels, selector, args.redis.namespace);
+        createAppNetworkPolicies(this, name, { namespace: ns, labels, selector, appPort, redisNamespace: args.redis.namespace, redisPort: args.redis.port });
         if (args.metrics) {
             new k8s.apiextensions.CustomResource(
                 `${name}-metrics`,
@@ -289,51 +271,5 @@ export class WebApp extends pulumi.ComponentResource {
             return ingress?.hostname ?? ingress?.ip ?? "";
         });
         this.registerOutputs({ loadBalancerHostname: this.loadBalancerHostname });
-    }
-
-    private networkPolicies(
-        name: string,
-        namespace: pulumi.Output<string>,
-        labels: Record<string, string>,
-        selector: Record<string, string>,
-        redisNamespace: string,
-    ): void {
-        const metadata = (policyName: string) => ({ name: policyName, namespace, labels });
-        new k8s.networking.v1.NetworkPolicy(
-            `${name}-default-deny`,
-            { metadata: metadata("default-deny"), spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } },
-            { parent: this },
-        );
-        new k8s.networking.v1.NetworkPolicy(
-            `${name}-allow`,
-            {
-                metadata: metadata(`${appName}-allow`),
-                spec: {
-                    podSelector: { matchLabels: selector },
-                    policyTypes: ["Ingress", "Egress"],
-                    // From anywhere (the load balancer, the metrics scraper) to the app port only.
-                    ingress: [{ ports: [{ protocol: "TCP", port: appPort }] }],
-                    egress: [
-                        {
-                            to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": redisNamespace } } }],
-                            ports: [{ protocol: "TCP", port: 6379 }],
-                        },
-                        {
-                            to: [
-                                {
-                                    namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
-                                    podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
-                                },
-                            ],
-                            ports: [
-                                { protocol: "UDP", port: 53 },
-                                { protocol: "TCP", port: 53 },
-                            ],
-                        },
-                    ],
-                },
-            },
-            { parent: this },
-        );
     }
 }

@@ -1,17 +1,12 @@
-import { z } from "zod";
-import { eksAddonNames } from "../components/cluster/addon-names";
+// Reads a stack's config once: every key checked against the schema (fields.ts) and the profile, then the
+// combinations (contradictions.ts); one frozen Settings object, or one error naming every problem.
+import { contradictions } from "./contradictions";
+import { configKeys, configNamespace, fieldOf, qualified, ValueKind } from "./fields";
 import { stackResourceName } from "./naming";
-import { mebibytes, millicores } from "./quantities";
-import { capacityTypes, Environment, environments, natGatewayStrategies, ProfileDefaults, profiles } from "./profiles";
+import { Environment, ProfileDefaults, profiles } from "./profiles";
 
-export const configNamespace = "eks-app";
-
-
-/** Kubernetes minor versions this program is tested against (EKS standard support, gp2 no longer default). */
-export const supportedKubernetesVersions = ["1.32", "1.33", "1.34", "1.35"] as const;
-
-/** The values CloudWatch Logs accepts for retentionInDays. */
-const logRetentionDays = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+export { configKeyMeanings, configKeys, configNamespace, supportedKubernetesVersions } from "./fields";
+export type { ConfigKey } from "./fields";
 
 export interface Settings extends ProfileDefaults {
     project: string;
@@ -35,225 +30,6 @@ export interface Settings extends ProfileDefaults {
     clusterName: string;
 }
 
-type ValueKind = "string" | "number" | "boolean" | "json";
-
-interface Field {
-    kind: ValueKind;
-    schema: z.ZodType;
-    /** What is allowed, in words, for the error message. */
-    allowed: string;
-    secret?: boolean;
-}
-
-const cidr = z.cidrv4();
-const iamPrincipalArn = z.string().regex(/^arn:aws(-cn|-us-gov)?:iam::\d{12}:(role|user)\/[\w+=,.@\/-]+$/);
-const cpuQuantity = z.string().regex(/^(\d+m|\d+(\.\d+)?)$/);
-const memoryQuantity = z.string().regex(/^\d+(Mi|Gi)$/);
-const imageTag = z
-    .string()
-    .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/)
-    .refine((tag) => tag !== "latest");
-const dnsName = z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/);
-const int = (min: number, max: number) => z.number().int().min(min).max(max);
-
-const fields = {
-    environment: { kind: "string", schema: z.enum(environments), allowed: `one of ${environments.join(", ")}` },
-    availabilityZoneCount: { kind: "number", schema: int(2, 6), allowed: "an integer from 2 to 6 (EKS needs subnets in at least 2 AZs)" },
-    vpcCidr: {
-        kind: "string",
-        schema: cidr.refine((value) => {
-            const prefix = Number(value.split("/")[1]);
-            return prefix >= 16 && prefix <= 20;
-        }),
-        allowed: "an IPv4 CIDR with a prefix from /16 to /20 (room for a public and a private subnet per AZ)",
-    },
-    natGateways: { kind: "string", schema: z.enum(natGatewayStrategies), allowed: natGatewayStrategies.join(" or ") },
-    kubernetesVersion: {
-        kind: "string",
-        schema: z.enum(supportedKubernetesVersions),
-        allowed: `one of ${supportedKubernetesVersions.join(", ")}`,
-    },
-    clusterEndpointPublicAccess: { kind: "boolean", schema: z.boolean(), allowed: "true or false" },
-    clusterEndpointOpenToInternet: { kind: "boolean", schema: z.boolean(), allowed: "true or false" },
-    clusterEndpointPublicAccessCidrs: { kind: "json", schema: z.array(cidr).max(40), allowed: "a list of IPv4 CIDRs, e.g. [\"203.0.113.10/32\"]" },
-    clusterDeployerPrincipalArn: {
-        kind: "string",
-        schema: iamPrincipalArn,
-        allowed: "an IAM role or user ARN, e.g. arn:aws:iam::123456789012:role/eks-app-ci/eks-app-deploy-staging",
-    },
-    clusterAdminPrincipalArns: { kind: "json", schema: z.array(iamPrincipalArn), allowed: "a list of IAM role or user ARNs" },
-    clusterViewerPrincipalArns: { kind: "json", schema: z.array(iamPrincipalArn), allowed: "a list of IAM role or user ARNs" },
-    controlPlaneLogRetentionDays: {
-        kind: "number",
-        schema: z.number().refine((days) => logRetentionDays.includes(days)),
-        allowed: `one of the CloudWatch retention values ${logRetentionDays.join(", ")}`,
-    },
-    deletionProtection: { kind: "boolean", schema: z.boolean(), allowed: "true or false" },
-    nodeInstanceTypes: {
-        kind: "json",
-        schema: z.array(z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/)).min(1).max(20),
-        allowed: "a non-empty list of EC2 instance types, e.g. [\"m6i.large\"]",
-    },
-    nodeCapacityType: { kind: "string", schema: z.enum(capacityTypes), allowed: capacityTypes.join(" or ") },
-    allowSpotInProduction: { kind: "boolean", schema: z.boolean(), allowed: "true or false" },
-    nodeMinSize: { kind: "number", schema: int(1, 100), allowed: "an integer from 1 to 100" },
-    nodeDesiredSize: { kind: "number", schema: int(1, 100), allowed: "an integer from 1 to 100" },
-    nodeMaxSize: { kind: "number", schema: int(1, 100), allowed: "an integer from 1 to 100" },
-    nodeDiskSizeGiB: { kind: "number", schema: int(20, 1000), allowed: "an integer from 20 to 1000" },
-    nodePoolCpuLimit: { kind: "number", schema: int(4, 10000), allowed: "an integer number of vCPUs from 4 to 10000" },
-    nodePoolMemoryLimitGiB: { kind: "number", schema: int(8, 40000), allowed: "an integer number of GiB from 8 to 40000" },
-    karpenterAmiVersion: {
-        kind: "string",
-        schema: z.string().regex(/^v\d{8}$/),
-        allowed: "an EKS AMI release like v20260714 (https://github.com/awslabs/amazon-eks-ami/releases), never latest",
-    },
-    ecrKeepTaggedImages: { kind: "number", schema: int(1, 1000), allowed: "an integer from 1 to 1000" },
-    addonVersions: {
-        kind: "json",
-        schema: z.partialRecord(z.enum(eksAddonNames), z.string().regex(/^v\d+\.\d+\.\d+-eksbuild\.\d+$/)),
-        allowed: `a map from ${eksAddonNames.join(", ")} to an EKS addon version like v1.19.0-eksbuild.1`,
-    },
-    namespace: {
-        kind: "string",
-        schema: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/).refine((ns) => !ns.startsWith("kube-") && ns !== "default"),
-        allowed: "a DNS-1123 label that is not default or kube-*",
-    },
-    metricsScraperNamespace: {
-        kind: "string",
-        schema: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/),
-        allowed: "a DNS-1123 label naming the namespace of the metrics scraper",
-    },
-    imageTag: { kind: "string", schema: imageTag, allowed: "a Docker tag (letters, digits, _ . -, up to 128 characters) other than latest" },
-    image: {
-        kind: "string",
-        schema: z.string().regex(/^[a-z0-9][a-z0-9._\/:-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$/).refine((ref) => !ref.endsWith(":latest")),
-        allowed: "an image reference with an explicit tag other than latest, or a digest",
-    },
-    appMinReplicas: { kind: "number", schema: int(1, 100), allowed: "an integer from 1 to 100" },
-    appMaxReplicas: { kind: "number", schema: int(1, 100), allowed: "an integer from 1 to 100" },
-    appCpuTargetUtilization: { kind: "number", schema: int(10, 95), allowed: "an integer percentage from 10 to 95" },
-    appCpuRequest: { kind: "string", schema: cpuQuantity, allowed: "a CPU quantity like 100m or 1" },
-    appCpuLimit: { kind: "string", schema: cpuQuantity, allowed: "a CPU quantity like 500m or 1" },
-    appMemoryRequest: { kind: "string", schema: memoryQuantity, allowed: "a memory quantity in Mi or Gi, like 128Mi" },
-    appMemoryLimit: { kind: "string", schema: memoryQuantity, allowed: "a memory quantity in Mi or Gi, like 256Mi" },
-    loadBalancerSourceRanges: { kind: "json", schema: z.array(cidr).min(1), allowed: "a non-empty list of IPv4 CIDRs" },
-    redisReplicas: {
-        kind: "number",
-        schema: int(1, 7).refine((n) => n !== 2),
-        allowed: "1 (no failover) or 3 to 7 (Sentinel needs a majority to fail over)",
-    },
-    redisStorageSize: { kind: "string", schema: memoryQuantity, allowed: "a size in Mi or Gi, like 8Gi" },
-    redisMemoryLimit: {
-        kind: "string",
-        schema: memoryQuantity.refine((quantity) => mebibytes(quantity) >= 128 && mebibytes(quantity) <= 65536),
-        allowed: "a memory quantity from 128Mi to 64Gi, like 1Gi",
-    },
-    redisPassword: {
-        kind: "string",
-        schema: z.string().min(16).max(128).regex(/^[A-Za-z0-9_.~+=-]+$/),
-        allowed: "16 to 128 characters of A-Z a-z 0-9 _ . ~ + = - (set it with --secret)",
-        secret: true,
-    },
-    monitoring: { kind: "boolean", schema: z.boolean(), allowed: "true or false" },
-    monitoringResourceTier: { kind: "string", schema: z.enum(["small", "standard", "large"]), allowed: "small, standard or large" },
-    prometheusReplicas: { kind: "number", schema: int(1, 3), allowed: "an integer from 1 to 3" },
-    prometheusRetention: { kind: "string", schema: z.string().regex(/^[1-9]\d*[dw]$/), allowed: "a duration in days or weeks, like 15d or 2w" },
-    prometheusStorageSize: { kind: "string", schema: memoryQuantity, allowed: "a size in Mi or Gi, like 50Gi" },
-    alertmanagerReplicas: { kind: "number", schema: int(1, 5), allowed: "an integer from 1 to 5" },
-    alertReceiverType: { kind: "string", schema: z.enum(["webhook", "slack"]), allowed: "webhook or slack" },
-    alertReceiverUrl: { kind: "string", schema: z.url({ protocol: /^https$/ }), allowed: "an https URL (set it with --secret)", secret: true },
-    alertHeartbeatUrl: { kind: "string", schema: z.url({ protocol: /^https$/ }), allowed: "an https URL (set it with --secret)", secret: true },
-    lokiStorage: { kind: "string", schema: z.enum(["filesystem", "s3"]), allowed: "filesystem or s3" },
-    lokiRetention: {
-        kind: "string",
-        schema: z.string().regex(/^[1-9]\d*h$/).refine((hours) => Number(hours.slice(0, -1)) % 24 === 0),
-        allowed: "whole days in hours, like 168h (Loki applies retention per 24h index period)",
-    },
-    lokiStorageSize: { kind: "string", schema: memoryQuantity, allowed: "a size in Mi or Gi, like 10Gi" },
-    grafanaInternalLoadBalancer: { kind: "boolean", schema: z.boolean(), allowed: "true or false" },
-    appTargetRequestsPerSecond: { kind: "number", schema: int(1, 100000), allowed: "an integer from 1 to 100000" },
-    domainName: { kind: "string", schema: dnsName, allowed: "a lower-case DNS name like shortener.example.com" },
-    hostedZoneId: { kind: "string", schema: z.string().regex(/^Z[A-Z0-9]{1,31}$/), allowed: "a Route 53 hosted zone id like Z0123456789ABCDEFGHIJ" },
-    iamPermissionsBoundaryArn: {
-        kind: "string",
-        schema: z.string().regex(/^arn:aws(-cn|-us-gov)?:iam::\d{12}:policy\/[\w+=,.@\/-]+$/),
-        allowed: "an IAM policy ARN",
-    },
-    certificateArn: {
-        kind: "string",
-        schema: z.string().regex(/^arn:aws(-cn|-us-gov)?:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/),
-        allowed: "an ACM certificate ARN",
-    },
-} satisfies Record<string, Field>;
-
-export type ConfigKey = keyof typeof fields;
-export const configKeys = Object.keys(fields) as ConfigKey[];
-const fieldOf = (key: string): Field | undefined => (fields as Record<string, Field>)[key];
-
-/** What each key means, for the README's config reference (generated by scripts/config-table.ts). */
-export const configKeyMeanings: Record<ConfigKey, string> = {
-    environment: "Which profile of defaults applies: staging (`dev`), production (`prod`) or local (an existing cluster, no AWS).",
-    availabilityZoneCount: "AZs the VPC, nodes and Redis spread over.",
-    vpcCidr: "The VPC's address range, split evenly between AZs.",
-    natGateways: "One NAT gateway for the VPC, or one per AZ so an AZ outage does not cut the others off.",
-    kubernetesVersion: "EKS Kubernetes minor version; node group and addon versions follow it.",
-    clusterEndpointPublicAccess: "Whether the Kubernetes API is reachable from outside the VPC (the private endpoint is always on).",
-    clusterEndpointOpenToInternet:
-        "Acknowledges a public API endpoint open to every address (0.0.0.0/0), authenticated by IAM and access entries only: required in production to list 0.0.0.0/0, which GitHub-hosted runners need.",
-    clusterEndpointPublicAccessCidrs: "CIDRs allowed to reach the public API endpoint: where `pulumi up` and kubectl run.",
-    clusterDeployerPrincipalArn: "The role that runs `pulumi up` for this stack (CI's deploy role); granted cluster admin. Unset: whoever runs `up`.",
-    clusterAdminPrincipalArns: "IAM roles or users granted cluster admin through EKS access entries (the deploying identity always is).",
-    clusterViewerPrincipalArns: "IAM roles or users granted read-only cluster access (e.g. a pull-request preview role).",
-    controlPlaneLogRetentionDays: "How long the api, audit and authenticator logs stay in CloudWatch.",
-    deletionProtection: "EKS deletion protection: the cluster cannot be deleted until this is turned off.",
-    nodeInstanceTypes: "EC2 instance types for the managed node group (several widen the spot pools).",
-    nodeCapacityType: "SPOT or ON_DEMAND nodes.",
-    allowSpotInProduction: "Explicitly allows spot nodes in production.",
-    nodeMinSize: "Fewest nodes.",
-    nodeDesiredSize: "Nodes at creation; later left to an autoscaler.",
-    nodeMaxSize: "Most nodes.",
-    nodeDiskSizeGiB: "Encrypted gp3 root volume size per node.",
-    nodePoolCpuLimit: "Most vCPUs each Karpenter NodePool may run at once: the cap on what node autoscaling can spend.",
-    nodePoolMemoryLimitGiB: "Most memory (GiB) each Karpenter NodePool may run at once.",
-    karpenterAmiVersion: "The AL2023 EKS AMI release Karpenter's nodes boot (`al2023@<version>`); changing it replaces the nodes, budget by budget.",
-    ecrKeepTaggedImages: "How many tagged images the ECR lifecycle policy keeps (untagged ones expire after a day).",
-    addonVersions: "Pins EKS addon versions; an addon not listed gets EKS's default for the Kubernetes version.",
-    namespace: "Namespace of the app; Redis goes to `<namespace>-redis`.",
-    metricsScraperNamespace: "The namespace (Prometheus) allowed to scrape Redis's exporter.",
-    imageTag: "Deploy `<ECR repository>:<imageTag>` (by digest), as CI does; unset, the program builds `app/` and pushes it.",
-    image: "Deploy this image reference instead (any registry; required for `local`).",
-    appMinReplicas: "Fewest app pods (HorizontalPodAutoscaler minimum).",
-    appMaxReplicas: "Most app pods (HorizontalPodAutoscaler maximum).",
-    appCpuTargetUtilization: "Average CPU utilisation the autoscaler aims for.",
-    appCpuRequest: "CPU request per app pod.",
-    appCpuLimit: "CPU limit per app pod.",
-    appMemoryRequest: "Memory request per app pod.",
-    appMemoryLimit: "Memory limit per app pod.",
-    loadBalancerSourceRanges: "Client CIDRs the public load balancer accepts.",
-    redisReplicas: "Redis servers; more than one adds Sentinel failover behind HAProxy.",
-    redisStorageSize: "Persistent volume size per Redis server.",
-    redisMemoryLimit: "Memory limit per Redis server; maxmemory is half of it, leaving room for the AOF rewrite's fork.",
-    redisPassword: "Secret. Redis password; generated (and kept in the stack's encrypted state) when unset.",
-    monitoring: "Deploys the monitoring stack (Prometheus, Alertmanager, Grafana, Loki, Alloy, prometheus-adapter) into `metricsScraperNamespace`; off skips it, and the HPA scales on CPU only.",
-    monitoringResourceTier: "CPU and memory requests and limits of every monitoring component (`components/monitoring-sizing.ts`).",
-    prometheusReplicas: "Prometheus servers, each scraping everything (2 for high availability).",
-    prometheusRetention: "How long Prometheus keeps metrics (also bounded by 85% of its volume).",
-    prometheusStorageSize: "Prometheus volume per replica.",
-    alertmanagerReplicas: "Alertmanager replicas (more than one: clustered, notifications deduplicated).",
-    alertReceiverType: "How `alertReceiverUrl` is called: a JSON `webhook` or a `slack` incoming webhook.",
-    alertReceiverUrl: "Secret. Where Alertmanager sends alerts; unset, alerts are only visible in Alertmanager and Grafana.",
-    alertHeartbeatUrl: "Secret. A dead man's switch service (webhook) that receives the always-firing `DeadMansSwitch` every 5 minutes.",
-    lokiStorage: "Where Loki keeps logs: its volume (`filesystem`) or an S3 bucket of its own (`s3`, AWS only; kept on destroy in production).",
-    lokiRetention: "How long Loki keeps logs.",
-    lokiStorageSize: "Loki's volume (all logs with `filesystem`; write-ahead log and caches with `s3`).",
-    grafanaInternalLoadBalancer: "Puts Grafana behind an internal (VPC-only) NLB; otherwise reach it with `kubectl port-forward` (the `grafanaPortForward` output).",
-    appTargetRequestsPerSecond: "Requests per second per app pod the autoscaler aims for (through prometheus-adapter; needs `monitoring`).",
-    domainName: "Public name of the app; with `hostedZoneId` a Route 53 CNAME is created.",
-    hostedZoneId: "Route 53 hosted zone in which to create `domainName`.",
-    certificateArn: "ACM certificate for `domainName`: the NLB terminates TLS on 443.",
-    iamPermissionsBoundaryArn: "Permissions boundary set on every IAM role the program creates (bootstrap's `permissionsBoundaryArn` when CI deploys).",
-};
-
 const regionPattern = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 
 /** Thrown for every invalid configuration; the message names each key, the value given and what is allowed. */
@@ -262,10 +38,6 @@ export class ConfigError extends Error {
         super(`Invalid stack configuration:\n  - ${problems.join("\n  - ")}`);
         this.name = "ConfigError";
     }
-}
-
-function qualified(key: string): string {
-    return `${configNamespace}:${key}`;
 }
 
 function show(key: string, value: unknown): string {
@@ -291,7 +63,7 @@ function parseRaw(kind: ValueKind, raw: string): unknown {
 
 function closestKey(unknownKey: string): string | undefined {
     const lower = unknownKey.toLowerCase();
-    return Object.keys(fields).find((key) => {
+    return configKeys.find((key) => {
         const candidate = key.toLowerCase();
         return candidate.startsWith(lower) || lower.startsWith(candidate) || candidate.replace(/s$/, "") === lower.replace(/s$/, "");
     });
@@ -334,7 +106,7 @@ export function parseSettings({ project, stack, config }: RawStackConfig): Setti
     const environment = given.environment as Environment | undefined;
     if (!environment) {
         if (!(`${prefix}environment` in config)) {
-            problems.push(`${qualified("environment")} is not set: expected ${fields.environment.allowed}`);
+            problems.push(`${qualified("environment")} is not set: expected ${fieldOf("environment")!.allowed}`);
         }
         throw new ConfigError(problems);
     }
@@ -369,76 +141,3 @@ export function parseSettings({ project, stack, config }: RawStackConfig): Setti
     return Object.freeze(settings);
 }
 
-/** Combinations of individually valid values that cannot work together. */
-function contradictions(s: Settings, given: Record<string, unknown>): string[] {
-    const problems: string[] = [];
-    const production = s.environment === "production";
-    const k = qualified;
-
-    if (s.nodeMinSize > s.nodeMaxSize) {
-        problems.push(`${k("nodeMinSize")} = ${s.nodeMinSize} is greater than ${k("nodeMaxSize")} = ${s.nodeMaxSize}: the minimum must not exceed the maximum`);
-    } else if (s.nodeDesiredSize < s.nodeMinSize || s.nodeDesiredSize > s.nodeMaxSize) {
-        problems.push(`${k("nodeDesiredSize")} = ${s.nodeDesiredSize} is outside ${k("nodeMinSize")}..${k("nodeMaxSize")} (${s.nodeMinSize}..${s.nodeMaxSize})`);
-    }
-    if (s.appMinReplicas > s.appMaxReplicas) {
-        problems.push(`${k("appMinReplicas")} = ${s.appMinReplicas} is greater than ${k("appMaxReplicas")} = ${s.appMaxReplicas}: the minimum must not exceed the maximum`);
-    }
-    if (millicores(s.appCpuRequest) > millicores(s.appCpuLimit)) {
-        problems.push(`${k("appCpuRequest")} = ${JSON.stringify(s.appCpuRequest)} is greater than ${k("appCpuLimit")} = ${JSON.stringify(s.appCpuLimit)}: a request must not exceed its limit`);
-    }
-    if (mebibytes(s.appMemoryRequest) > mebibytes(s.appMemoryLimit)) {
-        problems.push(`${k("appMemoryRequest")} = ${JSON.stringify(s.appMemoryRequest)} is greater than ${k("appMemoryLimit")} = ${JSON.stringify(s.appMemoryLimit)}: a request must not exceed its limit`);
-    }
-
-    if (production) {
-        if (s.availabilityZoneCount < 3) {
-            problems.push(`${k("availabilityZoneCount")} = ${s.availabilityZoneCount} is not allowed in production: expected at least 3 so the cluster and Redis survive the loss of one AZ`);
-        }
-        if (s.natGateways === "single") {
-            problems.push(`${k("natGateways")} = "single" is not allowed in production: one NAT gateway makes every AZ depend on one; expected onePerAz`);
-        }
-        if (s.nodeCapacityType === "SPOT" && !s.allowSpotInProduction) {
-            problems.push(`${k("nodeCapacityType")} = "SPOT" is not allowed in production unless ${k("allowSpotInProduction")} is true: expected ON_DEMAND`);
-        }
-        if (s.appMinReplicas < 2) {
-            problems.push(`${k("appMinReplicas")} = ${s.appMinReplicas} is not allowed in production: expected at least 2 so a rollout or a node loss keeps the app up`);
-        }
-        if (s.redisReplicas < 3) {
-            problems.push(`${k("redisReplicas")} = ${s.redisReplicas} is not allowed in production: expected at least 3 for Sentinel failover`);
-        }
-        if (s.clusterEndpointPublicAccess && s.clusterEndpointPublicAccessCidrs.includes("0.0.0.0/0") && !s.clusterEndpointOpenToInternet) {
-            problems.push(
-                `${k("clusterEndpointPublicAccessCidrs")} contains "0.0.0.0/0", which is not allowed in production unless ${k("clusterEndpointOpenToInternet")} is true ` +
-                    `(the API is then protected by IAM authentication alone): list the CIDRs that run pulumi (self-hosted runners, VPN), or set ${k("clusterEndpointPublicAccess")} to false and deploy from inside the VPC`,
-            );
-        }
-    }
-    if (s.environment !== "local" && s.clusterEndpointPublicAccess && s.clusterEndpointPublicAccessCidrs.length === 0) {
-        problems.push(`${k("clusterEndpointPublicAccessCidrs")} is empty while ${k("clusterEndpointPublicAccess")} is true: list the CIDRs allowed to reach the API server, or set ${k("clusterEndpointPublicAccess")} to false`);
-    }
-    if (!s.clusterEndpointPublicAccess && "clusterEndpointPublicAccessCidrs" in given && s.clusterEndpointPublicAccessCidrs.length > 0) {
-        problems.push(`${k("clusterEndpointPublicAccessCidrs")} is set while ${k("clusterEndpointPublicAccess")} is false: remove the CIDRs or turn public access on`);
-    }
-    if (s.imageTag !== undefined && s.image !== undefined) {
-        problems.push(`${k("imageTag")} = ${JSON.stringify(s.imageTag)} and ${k("image")} = ${JSON.stringify(s.image)} are both set: use imageTag for the stack's ECR repository or image for any other registry, not both`);
-    }
-    if (s.environment === "local" && s.image === undefined) {
-        problems.push(`${k("image")} is not set: the local environment has no ECR repository, so name an image the cluster can pull or has loaded, e.g. eks-app:local`);
-    }
-    if (s.environment === "local" && s.imageTag !== undefined) {
-        problems.push(`${k("imageTag")} = ${JSON.stringify(s.imageTag)} is not allowed in the local environment, which has no ECR repository: set ${k("image")} instead`);
-    }
-    if (s.certificateArn !== undefined && s.domainName === undefined) {
-        problems.push(`${k("certificateArn")} is set but ${k("domainName")} is not: the certificate must match the name clients use`);
-    }
-    if (s.hostedZoneId !== undefined && s.domainName === undefined) {
-        problems.push(`${k("hostedZoneId")} = ${JSON.stringify(s.hostedZoneId)} is set but ${k("domainName")} is not: name the record to create`);
-    }
-    if (s.environment === "local" && (s.lokiStorage === "s3" || s.grafanaInternalLoadBalancer)) {
-        problems.push(`${k("lokiStorage")} = "s3" and ${k("grafanaInternalLoadBalancer")} = true are not allowed in the local environment, which creates no AWS resource`);
-    }
-    if (s.environment === "local" && (s.domainName !== undefined || s.certificateArn !== undefined)) {
-        problems.push(`${k("domainName")} and ${k("certificateArn")} are not allowed in the local environment, which has no AWS load balancer`);
-    }
-    return problems;
-}

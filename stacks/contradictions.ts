@@ -1,0 +1,78 @@
+// Combinations of individually valid settings that cannot work together, each named with its keys and values.
+import { qualified } from "./fields";
+import { mebibytes, millicores } from "./quantities";
+import type { Settings } from "./settings";
+
+/** Combinations of individually valid values that cannot work together. */
+export function contradictions(s: Settings, given: Record<string, unknown>): string[] {
+    const problems: string[] = [];
+    const production = s.environment === "production";
+    const k = qualified;
+
+    if (s.nodeMinSize > s.nodeMaxSize) {
+        problems.push(`${k("nodeMinSize")} = ${s.nodeMinSize} is greater than ${k("nodeMaxSize")} = ${s.nodeMaxSize}: the minimum must not exceed the maximum`);
+    } else if (s.nodeDesiredSize < s.nodeMinSize || s.nodeDesiredSize > s.nodeMaxSize) {
+        problems.push(`${k("nodeDesiredSize")} = ${s.nodeDesiredSize} is outside ${k("nodeMinSize")}..${k("nodeMaxSize")} (${s.nodeMinSize}..${s.nodeMaxSize})`);
+    }
+    if (s.appMinReplicas > s.appMaxReplicas) {
+        problems.push(`${k("appMinReplicas")} = ${s.appMinReplicas} is greater than ${k("appMaxReplicas")} = ${s.appMaxReplicas}: the minimum must not exceed the maximum`);
+    }
+    if (millicores(s.appCpuRequest) > millicores(s.appCpuLimit)) {
+        problems.push(`${k("appCpuRequest")} = ${JSON.stringify(s.appCpuRequest)} is greater than ${k("appCpuLimit")} = ${JSON.stringify(s.appCpuLimit)}: a request must not exceed its limit`);
+    }
+    if (mebibytes(s.appMemoryRequest) > mebibytes(s.appMemoryLimit)) {
+        problems.push(`${k("appMemoryRequest")} = ${JSON.stringify(s.appMemoryRequest)} is greater than ${k("appMemoryLimit")} = ${JSON.stringify(s.appMemoryLimit)}: a request must not exceed its limit`);
+    }
+
+    if (production) {
+        if (s.availabilityZoneCount < 3) {
+            problems.push(`${k("availabilityZoneCount")} = ${s.availabilityZoneCount} is not allowed in production: expected at least 3 so the cluster and Redis survive the loss of one AZ`);
+        }
+        if (s.natGateways === "single") {
+            problems.push(`${k("natGateways")} = "single" is not allowed in production: one NAT gateway makes every AZ depend on one; expected onePerAz`);
+        }
+        if (s.nodeCapacityType === "SPOT" && !s.allowSpotInProduction) {
+            problems.push(`${k("nodeCapacityType")} = "SPOT" is not allowed in production unless ${k("allowSpotInProduction")} is true: expected ON_DEMAND`);
+        }
+        if (s.appMinReplicas < 2) {
+            problems.push(`${k("appMinReplicas")} = ${s.appMinReplicas} is not allowed in production: expected at least 2 so a rollout or a node loss keeps the app up`);
+        }
+        if (s.redisReplicas < 3) {
+            problems.push(`${k("redisReplicas")} = ${s.redisReplicas} is not allowed in production: expected at least 3 for Sentinel failover`);
+        }
+        if (s.clusterEndpointPublicAccess && s.clusterEndpointPublicAccessCidrs.includes("0.0.0.0/0") && !s.clusterEndpointOpenToInternet) {
+            problems.push(
+                `${k("clusterEndpointPublicAccessCidrs")} contains "0.0.0.0/0", which is not allowed in production unless ${k("clusterEndpointOpenToInternet")} is true ` +
+                    `(the API is then protected by IAM authentication alone): list the CIDRs that run pulumi (self-hosted runners, VPN), or set ${k("clusterEndpointPublicAccess")} to false and deploy from inside the VPC`,
+            );
+        }
+    }
+    if (s.environment !== "local" && s.clusterEndpointPublicAccess && s.clusterEndpointPublicAccessCidrs.length === 0) {
+        problems.push(`${k("clusterEndpointPublicAccessCidrs")} is empty while ${k("clusterEndpointPublicAccess")} is true: list the CIDRs allowed to reach the API server, or set ${k("clusterEndpointPublicAccess")} to false`);
+    }
+    if (!s.clusterEndpointPublicAccess && "clusterEndpointPublicAccessCidrs" in given && s.clusterEndpointPublicAccessCidrs.length > 0) {
+        problems.push(`${k("clusterEndpointPublicAccessCidrs")} is set while ${k("clusterEndpointPublicAccess")} is false: remove the CIDRs or turn public access on`);
+    }
+    if (s.imageTag !== undefined && s.image !== undefined) {
+        problems.push(`${k("imageTag")} = ${JSON.stringify(s.imageTag)} and ${k("image")} = ${JSON.stringify(s.image)} are both set: use imageTag for the stack's ECR repository or image for any other registry, not both`);
+    }
+    if (s.environment === "local" && s.image === undefined) {
+        problems.push(`${k("image")} is not set: the local environment has no ECR repository, so name an image the cluster can pull or has loaded, e.g. eks-app:local`);
+    }
+    if (s.environment === "local" && s.imageTag !== undefined) {
+        problems.push(`${k("imageTag")} = ${JSON.stringify(s.imageTag)} is not allowed in the local environment, which has no ECR repository: set ${k("image")} instead`);
+    }
+    if (s.certificateArn !== undefined && s.domainName === undefined) {
+        problems.push(`${k("certificateArn")} is set but ${k("domainName")} is not: the certificate must match the name clients use`);
+    }
+    if (s.hostedZoneId !== undefined && s.domainName === undefined) {
+        problems.push(`${k("hostedZoneId")} = ${JSON.stringify(s.hostedZoneId)} is set but ${k("domainName")} is not: name the record to create`);
+    }
+    if (s.environment === "local" && (s.lokiStorage === "s3" || s.grafanaInternalLoadBalancer)) {
+        problems.push(`${k("lokiStorage")} = "s3" and ${k("grafanaInternalLoadBalancer")} = true are not allowed in the local environment, which creates no AWS resource`);
+    }
+    if (s.environment === "local" && (s.domainName !== undefined || s.certificateArn !== undefined)) {
+        problems.push(`${k("domainName")} and ${k("certificateArn")} are not allowed in the local environment, which has no AWS load balancer`);
+    }
+    return problems;
+}
