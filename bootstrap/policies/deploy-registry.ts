@@ -2,6 +2,7 @@
 // staging's, to copy the image staging tested), the app's DNS records when hosted zones are configured, and its
 // stack's state.
 import { DeliveryContext, DeliveryEnvironment, document, PolicyDocument, PolicyStatement, regional, resourceName } from "./context";
+import { imagePushActions } from "./image-push";
 import { stateStatements } from "./state";
 
 export const repositoryActions = [
@@ -17,16 +18,10 @@ export const repositoryActions = [
     "ecr:TagResource",
     "ecr:UntagResource",
     "ecr:ListTagsForResource",
-    "ecr:DescribeImages",
     "ecr:ListImages",
-    "ecr:BatchGetImage",
-    "ecr:BatchCheckLayerAvailability",
-    "ecr:GetDownloadUrlForLayer",
-    "ecr:InitiateLayerUpload",
-    "ecr:UploadLayerPart",
-    "ecr:CompleteLayerUpload",
-    "ecr:PutImage",
     "ecr:BatchDeleteImage",
+    // The image job's push, for a first deploy that builds app/ itself.
+    ...imagePushActions,
 ];
 export const imagePullActions = ["ecr:DescribeImages", "ecr:BatchGetImage", "ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer"];
 
