@@ -263,7 +263,9 @@ export class WebApp extends pulumi.ComponentResource {
                     ],
                 },
             },
-            { parent, dependsOn: [deployment] },
+            // Not after the rollout: the NLB takes minutes to provision, and its health checks admit pods only once
+            // /readyz answers, so both proceed at once on a first `up`.
+            { parent },
         );
 
         this.loadBalancerHostname = this.service.status.apply((status) => {

@@ -1,63 +1,13 @@
 // bootstrap/ under the harness's mocks: who may assume each delivery role, and, by evaluating the documents it
 // creates, what each role may do against the calls the real program's resources need.
 import { strict as assert } from "node:assert";
-import { join } from "node:path";
 import type { PolicyDocument, PolicyStatement } from "../../components/iam-documents";
 import { parseBootstrapConfig } from "../../bootstrap/config";
-import { awsManagedPolicyActions, DeliveryEnvironment, stackOf } from "../../bootstrap/policies";
-import { runProgram, runPulumiProgram, Run } from "../../harness";
+import { stackOf } from "../../bootstrap/policies";
+import { runProgram, Run } from "../../harness";
 import { allowedActions, evaluate, Request } from "./iam-evaluator";
 import { callsByType, CallContext, componentChildren, environmentNeutral, programDataSourceCalls } from "./program-aws-calls";
-import { repositoryRoot } from "./run-script";
-
-const accountId = "123456789012";
-const region = "eu-west-1";
-const bootstrapDir = join(repositoryRoot, "bootstrap");
-const boundaryArn = `arn:aws:iam::${accountId}:policy/eks-app-ci/eks-app-program-boundary`;
-const oidcProviderArn = `arn:aws:iam::${accountId}:oidc-provider/token.actions.githubusercontent.com`;
-const bucket = "eks-app-pulumi-state-20260101";
-const roleKeys = ["imagePush", "stagingDeploy", "productionDeploy", "stagingPreview", "productionPreview"] as const;
-const deployRoleOf: Record<DeliveryEnvironment, (typeof roleKeys)[number]> = { staging: "stagingDeploy", production: "productionDeploy" };
-const otherEnvironment: Record<DeliveryEnvironment, DeliveryEnvironment> = { staging: "production", production: "staging" };
-
-function mockState(type: string, name: string, inputs: Record<string, any>): { id?: string; state: Record<string, any> } {
-    switch (type) {
-        case "aws:iam/role:Role":
-        case "aws:iam/policy:Policy": {
-            const kind = type === "aws:iam/role:Role" ? "role" : "policy";
-            return { state: { ...inputs, arn: `arn:aws:iam::${accountId}:${kind}${inputs.path ?? "/"}${inputs.name ?? name}` } };
-        }
-        case "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
-            return { state: { ...inputs, arn: oidcProviderArn } };
-        case "aws:kms/key:Key":
-            return { id: `key-${name}`, state: { ...inputs, arn: `arn:aws:kms:${region}:${accountId}:key/${name}`, keyId: name } };
-        case "aws:s3/bucket:Bucket":
-            return { state: { ...inputs, bucket, arn: `arn:aws:s3:::${bucket}` } };
-        default:
-            return { state: inputs };
-    }
-}
-
-function runBootstrap(config: Record<string, string>): Promise<Run> {
-    return runPulumiProgram({
-        programDir: bootstrapDir,
-        project: "eks-app-bootstrap",
-        stack: "admin",
-        config: { "aws:region": region, ...config },
-        sourcePaths: [bootstrapDir],
-        mocks: {
-            state: mockState,
-            call: (token) => {
-                if (token === "aws:index/getCallerIdentity:getCallerIdentity") return { accountId, arn: `arn:aws:iam::${accountId}:user/administrator`, userId: "AIDAEXAMPLE", id: accountId };
-                if (token === "aws:index/getPartition:getPartition") return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
-                throw new Error(`unexpected call ${token}`);
-            },
-        },
-    });
-}
-
-const asList = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : ([] as T[]).concat(value));
-const parsed = (json: unknown) => JSON.parse(String(json)) as PolicyDocument;
+import { accountId, asList, boundaryArn, bucket, deployRoleOf, oidcProviderArn, otherEnvironment, parsed, region, roleKeys, runBootstrap } from "./bootstrap-support";
 
 describe("bootstrap (GitHub OIDC, delivery roles, state backend)", function () {
     this.timeout(120000);
@@ -217,69 +167,6 @@ describe("bootstrap (GitHub OIDC, delivery roles, state backend)", function () {
             });
             for (const service of ["eks.amazonaws.com", "pods.eks.amazonaws.com", "ec2.amazonaws.com"]) assert.equal(evaluate(policiesOf("stagingDeploy"), pass(service)), "allowed", service);
             for (const service of ["lambda.amazonaws.com", "ecs-tasks.amazonaws.com"]) assert.equal(evaluate(policiesOf("stagingDeploy"), pass(service)), "not allowed", service);
-        });
-    });
-
-    describe("the program boundary, evaluated against the program's roles", () => {
-        let program: Awaited<ReturnType<typeof runProgram>>;
-        /** A request that meets the program statement's own conditions, on a project key's tags. */
-        const contextFor = (statement: PolicyStatement): Record<string, string> => ({
-            "aws:ResourceTag/project": "eks-app",
-            ...Object.fromEntries(Object.values(statement.Condition ?? {}).flatMap((keys) => Object.entries(keys).map(([key, values]) => [key, asList(values)[0] as string]))),
-        });
-        /** A concrete resource for a statement's pattern; the mocks leave a bucket's and a queue's ARN unknown. */
-        const representative = (action: string, pattern: string) => {
-            if (action.startsWith("s3:") && !pattern.startsWith("arn:")) {
-                return action === "s3:ListBucket" ? `arn:aws:s3:::eks-app-prod-logs` : `arn:aws:s3:::eks-app-prod-logs/chunks/1`;
-            }
-            if (action.startsWith("sqs:")) return `arn:aws:sqs:${region}:${accountId}:eks-app-prod-karpenter`;
-            if (pattern !== "*") return pattern.replace(/\*$/, "1");
-            if (action.startsWith("eks")) return `arn:aws:eks:${region}:${accountId}:cluster/eks-app-prod`;
-            if (action.startsWith("kms:")) return `arn:aws:kms:${region}:${accountId}:key/cluster-secrets`;
-            return "*";
-        };
-
-        before(async () => {
-            program = await runProgram("prod");
-        });
-
-        const programStatements = (): PolicyStatement[] => [
-            ...program.ofType("aws:iam/rolePolicy:RolePolicy").flatMap((policy) => parsed(policy.inputs.policy).Statement),
-            ...program
-                .ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
-                .map((attachment): PolicyStatement => ({ Effect: "Allow", Action: awsManagedPolicyActions[String(attachment.inputs.policyArn).split("/").pop() as string] ?? [`unknown:${attachment.inputs.policyArn}`], Resource: "*" })),
-        ];
-
-        it("allows every action the program's roles are given, on the resources they are given it for", () => {
-            const refused: string[] = [];
-            for (const statement of programStatements().filter((s) => s.Effect === "Allow")) {
-                // The cluster policy's own CreateServiceLinkedRole stays out: that role is made once beforehand.
-                for (const action of asList(statement.Action).filter((a) => a !== "iam:CreateServiceLinkedRole")) {
-                    for (const pattern of statement.Resource === undefined || statement.Resource === null ? ["*"] : asList(statement.Resource)) {
-                        const resource = representative(action, pattern);
-                        // Under mocks a queue's or bucket's ARN is unknown: the program statement then names the representative.
-                        const known = statement.Resource !== undefined && statement.Resource !== null && (pattern.startsWith("arn:") || pattern === "*");
-                        const given = known ? statement : { ...statement, Resource: resource };
-                        if (evaluate([{ Version: "2012-10-17", Statement: [given] }], { action, resource, context: contextFor(statement) }, boundary()) !== "allowed") {
-                            refused.push(`${action} ${resource}`);
-                        }
-                    }
-                }
-            }
-            assert.deepEqual(refused, []);
-        });
-
-        it("allows nothing beyond them: no IAM writes, S3 and KMS only on the project's, EKS only on its clusters", () => {
-            const given = new Set(programStatements().flatMap((statement) => asList(statement.Action)));
-            assert.deepEqual([...allowedActions([boundary()])].filter((action) => !given.has(action)), []);
-            for (const action of ["iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:CreateServiceLinkedRole", "iam:CreateAccessKey", "logs:CreateLogGroup"]) {
-                assert.notEqual(evaluate([boundary()], { action, resource: `arn:aws:iam::${accountId}:role/eks-app/x` }), "allowed", action);
-            }
-            assert.equal(evaluate([boundary()], { action: "iam:PassRole", resource: `arn:aws:iam::${accountId}:role/admin`, context: { "iam:PassedToService": "ec2.amazonaws.com" } }), "not allowed");
-            assert.equal(evaluate([boundary()], { action: "iam:PassRole", resource: `arn:aws:iam::${accountId}:role/eks-app/x`, context: { "iam:PassedToService": "lambda.amazonaws.com" } }), "not allowed");
-            assert.equal(evaluate([boundary()], { action: "s3:GetObject", resource: "arn:aws:s3:::someone-elses-bucket/secret" }), "not allowed");
-            assert.equal(evaluate([boundary()], { action: "kms:Decrypt", resource: `arn:aws:kms:${region}:${accountId}:key/foreign`, context: { "aws:ResourceTag/project": "other" } }), "not allowed");
-            assert.equal(evaluate([boundary()], { action: "eks:DescribeCluster", resource: `arn:aws:eks:${region}:${accountId}:cluster/other` }), "not allowed");
         });
     });
 

@@ -1,0 +1,56 @@
+// The bootstrap program under mocks, shared by the bootstrap tests.
+import { join } from "node:path";
+import type { PolicyDocument } from "../../components/iam-documents";
+import { DeliveryEnvironment } from "../../bootstrap/policies";
+import { runPulumiProgram, Run } from "../../harness";
+import { repositoryRoot } from "./run-script";
+
+export const accountId = "123456789012";
+export const region = "eu-west-1";
+export const bootstrapDir = join(repositoryRoot, "bootstrap");
+export const boundaryArn = `arn:aws:iam::${accountId}:policy/eks-app-ci/eks-app-program-boundary`;
+export const oidcProviderArn = `arn:aws:iam::${accountId}:oidc-provider/token.actions.githubusercontent.com`;
+export const bucket = "eks-app-pulumi-state-20260101";
+export const roleKeys = ["imagePush", "stagingDeploy", "productionDeploy", "stagingPreview", "productionPreview"] as const;
+export const deployRoleOf: Record<DeliveryEnvironment, (typeof roleKeys)[number]> = { staging: "stagingDeploy", production: "productionDeploy" };
+export const otherEnvironment: Record<DeliveryEnvironment, DeliveryEnvironment> = { staging: "production", production: "staging" };
+
+function mockState(type: string, name: string, inputs: Record<string, any>): { id?: string; state: Record<string, any> } {
+    switch (type) {
+        case "aws:iam/role:Role":
+        case "aws:iam/policy:Policy": {
+            const kind = type === "aws:iam/role:Role" ? "role" : "policy";
+            return { state: { ...inputs, arn: `arn:aws:iam::${accountId}:${kind}${inputs.path ?? "/"}${inputs.name ?? name}` } };
+        }
+        case "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
+            return { state: { ...inputs, arn: oidcProviderArn } };
+        case "aws:kms/key:Key":
+            return { id: `key-${name}`, state: { ...inputs, arn: `arn:aws:kms:${region}:${accountId}:key/${name}`, keyId: name } };
+        case "aws:s3/bucket:Bucket":
+            return { state: { ...inputs, bucket, arn: `arn:aws:s3:::${bucket}` } };
+        default:
+            return { state: inputs };
+    }
+}
+
+export function runBootstrap(config: Record<string, string>): Promise<Run> {
+    return runPulumiProgram({
+        programDir: bootstrapDir,
+        project: "eks-app-bootstrap",
+        stack: "admin",
+        config: { "aws:region": region, ...config },
+        sourcePaths: [bootstrapDir],
+        mocks: {
+            state: mockState,
+            call: (token) => {
+                if (token === "aws:index/getCallerIdentity:getCallerIdentity") return { accountId, arn: `arn:aws:iam::${accountId}:user/administrator`, userId: "AIDAEXAMPLE", id: accountId };
+                if (token === "aws:index/getPartition:getPartition") return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
+                throw new Error(`unexpected call ${token}`);
+            },
+        },
+    });
+}
+
+export const asList = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : ([] as T[]).concat(value));
+export const parsed = (json: unknown) => JSON.parse(String(json)) as PolicyDocument;
+
