@@ -129,9 +129,23 @@ async function inputResources(value: unknown, seen = new Set<unknown>()): Promis
     return (await Promise.all(inner.map((item) => inputResources(item, seen)))).flat();
 }
 
+/**
+ * Waits until every custom resource the program declared has reached the mocked provider, so its recorded inputs
+ * are resolved values rather than Outputs: a resource whose inputs wait on other Outputs registers after the
+ * program function has returned. Bounded, and it says which resources never arrived.
+ */
+async function untilRegistered(resources: RegisteredResource[], reachedProvider: Set<string>): Promise<void> {
+    const pending = () => resources.filter((r) => r.custom && !r.type.startsWith("pulumi:providers:") && !reachedProvider.has(`${r.type}::${r.name}`));
+    for (let turn = 0; turn < 1000 && pending().length > 0; turn++) await new Promise((resolve) => setTimeout(resolve, 0));
+    const missing = pending();
+    if (missing.length > 0) throw new Error(`never registered with the mocked provider: ${missing.map((r) => `${r.type} ${r.name}`).join(", ")}`);
+}
+
 /** Runs the program once and returns what it registered. Each call starts from a fresh module cache. */
 export async function runPulumiProgram(spec: ProgramSpec): Promise<Run> {
     const resources: RegisteredResource[] = [];
+    /** Custom resources whose registration (with inputs resolved) has reached the mocked provider. */
+    const reachedProvider = new Set<string>();
     const byResource = new Map<pulumi.Resource, { type: string; name: string }>();
     // Filled in once the program has run: Outputs resolve, and every referenced resource is registered by then.
     const pendingEdges: (() => Promise<void>)[] = [];
@@ -143,6 +157,7 @@ export async function runPulumiProgram(spec: ProgramSpec): Promise<Run> {
                 const { id, state } = spec.mocks.state(args.type, args.name, inputs);
                 const registered = resources.find((r) => r.type === args.type && r.name === args.name);
                 if (registered) registered.inputs = inputs;
+                reachedProvider.add(`${args.type}::${args.name}`);
                 return { id: id || `${args.name}-id`, state };
             },
             call: (args) => spec.mocks.call(args.token, args.inputs),
@@ -192,6 +207,7 @@ export async function runPulumiProgram(spec: ProgramSpec): Promise<Run> {
     }
 
     await Promise.all(pendingEdges.map((fill) => fill()));
+    await untilRegistered(resources, reachedProvider);
 
     const outputs: Record<string, unknown> = {};
     const secretOutputs = new Set<string>();
