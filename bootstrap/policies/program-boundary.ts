@@ -9,39 +9,31 @@
 //   - pulling images from any registry (the addons' images live in AWS's own accounts), pushing to none.
 import { awsManagedPolicyActions } from "./aws-managed";
 import { AwsContext, document, iamArn, PolicyDocument, programRoles, projectName, regional } from "./context";
+import { ebsCsiPolicy, vpcCniPolicy } from "../../components/iam-documents";
+import { karpenterControllerPolicy } from "../../components/karpenter-policy";
 import { stackResourceNamePattern } from "../../stacks/naming";
 
 const managed = Object.values(awsManagedPolicyActions).flat();
 const ofService = (service: string, extra: string[] = []) =>
     [...new Set([...managed.filter((action) => action.startsWith(`${service}:`)), ...extra])].sort();
 
-/** EC2 actions of the VPC CNI, EBS CSI and Karpenter policies beyond the managed ones. */
-const addonEc2Actions = [
-    "ec2:CreateFleet",
-    "ec2:CreateLaunchTemplate",
-    "ec2:DeleteLaunchTemplate",
-    "ec2:RunInstances",
-    "ec2:TerminateInstances",
-    "ec2:DescribeCapacityReservations",
-    "ec2:DescribeImages",
-    "ec2:DescribeInstanceStatus",
-    "ec2:DescribeInstanceTypeOfferings",
-    "ec2:DescribeLaunchTemplates",
-    "ec2:DescribePlacementGroups",
-    "ec2:DescribeSpotPriceHistory",
-    "ec2:AssignPrivateIpAddresses",
-    "ec2:AttachNetworkInterface",
-    "ec2:CreateNetworkInterface",
-    "ec2:DeleteNetworkInterface",
-    "ec2:DetachNetworkInterface",
-    "ec2:ModifyNetworkInterfaceAttribute",
-    "ec2:UnassignPrivateIpAddresses",
-    "ec2:DescribeTags",
-    "ec2:DescribeSnapshots",
-    "ec2:CreateSnapshot",
-    "ec2:DeleteSnapshot",
-    "ec2:DeleteTags",
-];
+/**
+ * EC2 actions the program's own policies grant (VPC CNI, EBS CSI, Karpenter), read from those documents rather than
+ * restated, so a new action there reaches the boundary without a second list to keep in step.
+ */
+function programEc2Actions(ctx: AwsContext): string[] {
+    const placeholder = "arn:aws:placeholder";
+    const documents = [
+        vpcCniPolicy(ctx),
+        ebsCsiPolicy(ctx, placeholder),
+        karpenterControllerPolicy(ctx, { clusterName: projectName, nodeRoleArn: placeholder, interruptionQueueArn: placeholder, volumeKeyArn: placeholder }),
+    ];
+    return documents
+        .flatMap((document) => document.Statement)
+        .filter((statement) => statement.Effect === "Allow")
+        .flatMap((statement) => ([] as string[]).concat(statement.Action))
+        .filter((action) => action.startsWith("ec2:"));
+}
 
 export const programKeyActions = [
     "kms:DescribeKey",
@@ -61,7 +53,7 @@ export function programBoundary(ctx: AwsContext): PolicyDocument {
         {
             Sid: "NodesVolumesAndInterfaces",
             Effect: "Allow",
-            Action: ofService("ec2", addonEc2Actions),
+            Action: ofService("ec2", programEc2Actions(ctx)),
             Resource: "*",
         },
         { Sid: "LoadBalancersOfServices", Effect: "Allow", Action: ofService("elasticloadbalancing"), Resource: "*" },
