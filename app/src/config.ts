@@ -19,6 +19,13 @@ export interface LimitsConfig {
   idempotencyTtlSeconds: number;
 }
 
+export interface LinkCacheConfig {
+  /** How long a resolved target is reused without asking Redis; 0 turns the cache off. */
+  ttlSeconds: number;
+  /** Most targets one process keeps. */
+  maxEntries: number;
+}
+
 export interface Config {
   port: number;
   /** After SIGTERM, how long the app keeps serving (not ready, closing connections) before it stops listening. */
@@ -29,6 +36,7 @@ export interface Config {
   /** Take the client's address from X-Forwarded-For: only safe behind a proxy that sets it. */
   trustXForwardedFor: boolean;
   limits: LimitsConfig;
+  linkCache: LinkCacheConfig;
   redis: RedisConfig;
 }
 
@@ -57,6 +65,10 @@ export function loadConfig(env: Env): Config {
       createBurst: readInteger(env, "CREATE_BURST", 20, 1, 1_000_000),
       maxLinks: readInteger(env, "MAX_LINKS", 1_000_000, 1, 1_000_000_000),
       idempotencyTtlSeconds: readInteger(env, "IDEMPOTENCY_TTL_SECONDS", 86_400, 60, 2_592_000),
+    },
+    linkCache: {
+      ttlSeconds: readInteger(env, "LINK_CACHE_SECONDS", 5, 0, 300),
+      maxEntries: readInteger(env, "LINK_CACHE_ENTRIES", 10_000, 1, 1_000_000),
     },
     redis: readRedis(env),
   };

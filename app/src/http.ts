@@ -133,16 +133,26 @@ export function createRequestHandling(deps: HandlerDeps): RequestHandling {
   const redirectRoute: Route = {
     template: "/:code",
     methods: {
-      GET: async (exchange) => {
-        const { req, res, requestId, param } = exchange;
-        const url = isValidCode(param) ? await store.resolve(param) : null;
-        if (url === null) throw new HttpError(404, NO_LINK);
-        // A HEAD asks about the link without following it: no visit.
-        if (req.method === "GET") store.countVisit(param, requestId);
-        // The hot path: a flat header list, no header object built and copied per redirect.
-        res.writeHead(302, redirectHeaders(url, requestId, exchange.closeConnection)).end();
+      // The hot path: no promise at all when the target is cached.
+      GET: (exchange) => {
+        const { param } = exchange;
+        if (!isValidCode(param)) throw new HttpError(404, NO_LINK);
+        const cached = store.cachedTarget(param);
+        if (cached !== undefined) return redirect(exchange, cached);
+        return store.resolve(param).then((url) => {
+          if (url === null) throw new HttpError(404, NO_LINK);
+          redirect(exchange, url);
+        });
       },
     },
+  };
+
+  const redirect = (exchange: Exchange, url: string): void => {
+    const { req, res, requestId, param } = exchange;
+    // A HEAD asks about the link without following it: no visit.
+    if (req.method === "GET") store.countVisit(param, requestId);
+    // A flat header list: no header object built and copied per redirect.
+    res.writeHead(302, redirectHeaders(url, requestId, exchange.closeConnection)).end();
   };
 
   /** The route for a path (without query) and its parameter; the query string plays no part in routing. */
@@ -156,7 +166,7 @@ export function createRequestHandling(deps: HandlerDeps): RequestHandling {
     return path.indexOf("/", 1) === -1 ? [redirectRoute, path.slice(1)] : [undefined, ""];
   };
 
-  const handle = async (exchange: Exchange, route: Route | undefined): Promise<void> => {
+  const handlerOf = (exchange: Exchange, route: Route | undefined): Handler => {
     if (route === undefined) throw new HttpError(404, "not found");
     const method = exchange.req.method === "HEAD" ? "GET" : exchange.req.method;
     const handler = method === "GET" || method === "POST" ? route.methods[method] : undefined;
@@ -164,7 +174,17 @@ export function createRequestHandling(deps: HandlerDeps): RequestHandling {
       const allowed = Object.keys(route.methods).flatMap((name) => (name === "GET" ? ["GET", "HEAD"] : [name]));
       throw new HttpError(405, "method not allowed", { Allow: allowed.join(", ") });
     }
-    await handler(exchange);
+    return handler;
+  };
+
+  /** Runs the handler; a handler that answered synchronously costs no promise. */
+  const handle = (exchange: Exchange, route: Route | undefined): void => {
+    try {
+      const pending = handlerOf(exchange, route)(exchange);
+      if (pending !== undefined) pending.catch((error: unknown) => fail(exchange, error));
+    } catch (error) {
+      fail(exchange, error);
+    }
   };
 
   const fail = (exchange: Exchange, error: unknown): void => {
@@ -209,7 +229,7 @@ export function createRequestHandling(deps: HandlerDeps): RequestHandling {
       // The path only: a query string can carry tokens and personal data.
       logger.info("request", { requestId, method: req.method, path, route: template, status, durationMs: Math.round(seconds * 1e6) / 1e3 });
     });
-    handle(exchange, route).catch((error: unknown) => fail(exchange, error));
+    handle(exchange, route);
   };
 
   return {

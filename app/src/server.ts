@@ -26,7 +26,7 @@ const TIMEOUT_CHECK_INTERVAL_MS = 1000;
 /** Listens at once, without waiting for Redis: /readyz reports Redis, and the client keeps reconnecting. */
 export async function startApp(config: Config, logger: Logger): Promise<RunningApp> {
   const metrics = createMetrics();
-  const store = new LinkStore(config.redis, config.limits, logger, metrics);
+  const store = new LinkStore(config.redis, config.limits, config.linkCache, logger, metrics);
   let draining = false;
   const handling = createRequestHandling({
     store,

@@ -1,6 +1,7 @@
 import { isIP } from "node:net";
 import Redis, { type Result } from "ioredis";
-import type { LimitsConfig, RedisConfig } from "./config";
+import type { LimitsConfig, LinkCacheConfig, RedisConfig } from "./config";
+import { LinkTargetCache } from "./link-cache";
 import { generateCode } from "./links";
 import type { Logger } from "./logger";
 import type { Metrics, RedisOperation } from "./metrics";
@@ -40,15 +41,20 @@ export class LinkStore {
   private readonly redis: Redis;
   private readonly refillPerMs: number;
   private readonly pendingVisits = new Map<string, { visits: number; requestId: string }>();
+  private readonly targets: LinkTargetCache;
+  /** Reads under way, by code: concurrent redirects to one link share one HGET. */
+  private readonly resolving = new Map<string, Promise<string | null>>();
   private uncountedLoggedAt = 0;
   private uncountedSinceLastLog = 0;
 
   constructor(
     config: RedisConfig,
     private readonly limits: LimitsConfig,
+    linkCache: LinkCacheConfig,
     private readonly logger: Logger,
     private readonly metrics: Metrics,
   ) {
+    this.targets = new LinkTargetCache(linkCache.ttlSeconds * 1000, linkCache.maxEntries);
     this.refillPerMs = limits.createsPerMinute / 60_000;
     this.redis = new Redis({
       host: config.host,
@@ -118,11 +124,28 @@ export class LinkStore {
     throw new Error(`no free code after ${MAX_CREATE_ATTEMPTS} attempts`);
   }
 
+  /** The target of a code read from Redis within the link cache's TTL, without asking Redis again; else undefined. */
+  cachedTarget(code: string): string | undefined {
+    return this.targets.get(code, Date.now());
+  }
+
   /** The target URL of a code, or null for an unknown code. A read only: it works while Redis refuses writes. */
   resolve(code: string): Promise<string | null> {
-    return this.redis.hget(linkKey(code), "url").catch((error: unknown) => {
-      throw this.failure("resolve", error);
-    });
+    const underway = this.resolving.get(code);
+    if (underway !== undefined) return underway;
+    const reading = this.redis.hget(linkKey(code), "url").then(
+      (url) => {
+        this.resolving.delete(code);
+        if (url !== null) this.targets.set(code, url, Date.now());
+        return url;
+      },
+      (error: unknown) => {
+        this.resolving.delete(code);
+        throw this.failure("resolve", error);
+      },
+    );
+    this.resolving.set(code, reading);
+    return reading;
   }
 
   /**

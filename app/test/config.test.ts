@@ -14,6 +14,7 @@ describe("the environment contract", () => {
       requestTimeoutSeconds: 30,
       trustXForwardedFor: false,
       limits: { createsPerMinute: 60, createBurst: 20, maxLinks: 1_000_000, idempotencyTtlSeconds: 86_400 },
+      linkCache: { ttlSeconds: 5, maxEntries: 10_000 },
       redis: { host: "redis-master.redis.svc.cluster.local", port: 6379, username: undefined, password: undefined, tls: false },
     });
   });
@@ -30,6 +31,8 @@ describe("the environment contract", () => {
       CREATE_BURST: "5",
       MAX_LINKS: "5000",
       IDEMPOTENCY_TTL_SECONDS: "3600",
+      LINK_CACHE_SECONDS: "0",
+      LINK_CACHE_ENTRIES: "500",
       REDIS_HOST: "10.0.3.7",
       REDIS_PORT: "6380",
       REDIS_USERNAME: "app",
@@ -44,6 +47,7 @@ describe("the environment contract", () => {
       requestTimeoutSeconds: 20,
       trustXForwardedFor: true,
       limits: { createsPerMinute: 10, createBurst: 5, maxLinks: 5000, idempotencyTtlSeconds: 3600 },
+      linkCache: { ttlSeconds: 0, maxEntries: 500 },
       redis: { host: "10.0.3.7", port: 6380, username: "app", password: "s3cret", tls: true },
     });
   });
@@ -58,6 +62,11 @@ describe("the environment contract", () => {
     for (const port of ["8080.5", " 8080", "1e3", "65536"]) {
       assert.throws(() => loadConfig({ REDIS_HOST: "redis", PORT: port }), isConfigError("PORT"));
     }
+  });
+
+  it("bounds the link cache: a TTL up to 5 minutes, at least one entry", () => {
+    assert.throws(() => loadConfig({ REDIS_HOST: "redis", LINK_CACHE_SECONDS: "301" }), isConfigError("LINK_CACHE_SECONDS"));
+    assert.throws(() => loadConfig({ REDIS_HOST: "redis", LINK_CACHE_ENTRIES: "0" }), isConfigError("LINK_CACHE_ENTRIES"));
   });
 
   it("reads REDIS_URL as the alternative to the separate variables", () => {
