@@ -2,6 +2,15 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { LoadBalancerSettings } from "./web-app";
 
+/**
+ * The NLB's health check of a node, as the AWS cloud provider sets it up for a Service with externalTrafficPolicy
+ * Local (kubernetes/cloud-provider-aws, pkg/providers/v1/aws.go, buildNLBHealthCheckConfiguration): HTTP to
+ * kube-proxy's healthCheckNodePort, which answers 200 only on a node with a ready app pod, and a pod is ready while
+ * its /readyz is. No path or port annotation, which would replace kube-proxy's check. The timing is ours: a node
+ * whose pod drains is out of the NLB after interval × unhealthy threshold, within the app's drain delay.
+ */
+export const nlbHealthCheck = { intervalSeconds: 5, timeoutSeconds: 4, healthyThreshold: 2, unhealthyThreshold: 2 };
+
 /** NLB annotations understood by the AWS cloud provider built into EKS: no extra controller needed. */
 export function loadBalancerAnnotations(settings: LoadBalancerSettings): Record<string, string> {
     if (settings.kind === "local") return {};
@@ -9,8 +18,10 @@ export function loadBalancerAnnotations(settings: LoadBalancerSettings): Record<
         "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
         "service.beta.kubernetes.io/aws-load-balancer-internal": "false",
         "service.beta.kubernetes.io/aws-load-balancer-cross-zone-load-balancing-enabled": "true",
-        "service.beta.kubernetes.io/aws-load-balancer-healthcheck-path": "/readyz",
-        "service.beta.kubernetes.io/aws-load-balancer-healthcheck-protocol": "HTTP",
+        "service.beta.kubernetes.io/aws-load-balancer-healthcheck-interval": String(nlbHealthCheck.intervalSeconds),
+        "service.beta.kubernetes.io/aws-load-balancer-healthcheck-timeout": String(nlbHealthCheck.timeoutSeconds),
+        "service.beta.kubernetes.io/aws-load-balancer-healthcheck-healthy-threshold": String(nlbHealthCheck.healthyThreshold),
+        "service.beta.kubernetes.io/aws-load-balancer-healthcheck-unhealthy-threshold": String(nlbHealthCheck.unhealthyThreshold),
         ...(settings.certificateArn
             ? {
                   "service.beta.kubernetes.io/aws-load-balancer-ssl-cert": settings.certificateArn,

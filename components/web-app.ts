@@ -255,6 +255,9 @@ export class WebApp extends pulumi.ComponentResource {
                 },
                 spec: {
                     type: "LoadBalancer",
+                    // Nodes hand traffic only to their own app pods, without SNAT: the app sees the client's address
+                    // (the NLB keeps it for instance targets), so per-client create limits apply per client, not per node.
+                    externalTrafficPolicy: "Local",
                     selector,
                     loadBalancerSourceRanges: args.loadBalancer.sourceRanges,
                     ports: [

@@ -247,6 +247,22 @@ describe("workload", () => {
             assert.deepEqual(service.spec.ports.map((p: { port: number }) => p.port), [80]);
         });
 
+        it("keeps the client's address and takes a draining pod's node out of the NLB within the app's drain delay", each((run) => {
+            const service = object(run, "Service", "eks-app");
+            assert.equal(service.spec.externalTrafficPolicy, "Local", "Cluster would SNAT: every client would look like a node to the rate limit");
+            const annotations: Record<string, string> = service.metadata.annotations;
+            const annotation = (name: string): string | undefined => annotations[`service.beta.kubernetes.io/aws-load-balancer-healthcheck-${name}`];
+            // A path, port or protocol would replace kube-proxy's per-node check of ready local pods.
+            for (const replaced of ["path", "port", "protocol"]) assert.equal(annotation(replaced), undefined, replaced);
+            if (run.stack === "local") return;
+            const drainDelay = Number(appContainer(run).env.find((e: { name: string }) => e.name === "DRAIN_DELAY_SECONDS").value);
+            const interval = Number(annotation("interval"));
+            const unhealthyThreshold = Number(annotation("unhealthy-threshold"));
+            assert.ok(interval >= 5 && unhealthyThreshold >= 2, "the lowest an NLB accepts");
+            assert.ok(interval * unhealthyThreshold < drainDelay, `the NLB needs ${interval * unhealthyThreshold} s to drop the node, the pod drains for ${drainDelay} s`);
+            assert.ok(Number(annotation("timeout")) < interval);
+        }));
+
         it("admits only the configured client CIDRs at the load balancer", async () => {
             const office = ["198.51.100.0/24", "203.0.113.7/32"];
             const run = await runProgram("dev", { config: { "eks-app:loadBalancerSourceRanges": JSON.stringify(office) } });
