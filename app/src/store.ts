@@ -5,7 +5,7 @@ import { LinkTargetCache } from "./link-cache";
 import { generateCode } from "./links";
 import type { Logger } from "./logger";
 import type { Metrics, RedisOperation } from "./metrics";
-import { CREATE_LINK_LUA, type CreateLinkReply } from "./redis-scripts";
+import { COUNT_VISITS_LUA, CREATE_LINK_LUA, type CreateLinkReply } from "./redis-scripts";
 
 export interface Link {
   code: string;
@@ -28,6 +28,7 @@ export type CreateResult =
 declare module "ioredis" {
   interface RedisCommander<Context> {
     createLink(...keysThenArgs: (string | number)[]): Result<CreateLinkReply, Context>;
+    countVisits(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Result<number, Context>;
   }
 }
 
@@ -36,6 +37,8 @@ const MAX_CREATE_ATTEMPTS = 5;
 const LINK_COUNT_KEY = "links:count";
 // At most this long between a redirect and its visit reaching Redis; a crash loses at most this much counting.
 const VISIT_FLUSH_MS = 50;
+// Links per visit-counting script: bounds how long one batch holds Redis (a script runs alone).
+const VISITS_PER_SCRIPT = 500;
 
 export class LinkStore {
   private readonly redis: Redis;
@@ -72,7 +75,7 @@ export class LinkStore {
       enableAutoPipelining: true,
       // ioredis's default retry strategy reconnects forever with capped exponential backoff and
       // jitter, which is what recovers the app on its own when Redis comes back.
-      scripts: { createLink: { lua: CREATE_LINK_LUA, numberOfKeys: 4 } },
+      scripts: { createLink: { lua: CREATE_LINK_LUA, numberOfKeys: 4 }, countVisits: { lua: COUNT_VISITS_LUA } },
     });
     // Without an "error" listener ioredis would report every failed reconnect as unhandled.
     // The stack adds nothing to a refused or reset connection, and this fires on every retry.
@@ -151,9 +154,9 @@ export class LinkStore {
   /**
    * Counts a visit without making the redirect wait for it or fail with it: a lost count is a
    * metric and a log line, never a lost redirect. Only called for a code that resolved, so unknown
-   * codes create nothing. Visits are sent every VISIT_FLUSH_MS, one HINCRBY per code, so a popular
-   * link costs Redis one write per batch rather than one per visit; lookup() sends a link's pending
-   * visits first, so a count read through this app is never behind its own redirects.
+   * codes create nothing. Visits are sent every VISIT_FLUSH_MS, one script for up to VISITS_PER_SCRIPT
+   * links, so a popular link costs Redis one write per batch rather than one per visit; lookup()
+   * sends a link's pending visits first, so a count read through this app is never behind its own redirects.
    */
   countVisit(code: string, requestId: string): void {
     if (this.pendingVisits.size === 0) setTimeout(this.flushVisits, VISIT_FLUSH_MS).unref();
@@ -163,13 +166,17 @@ export class LinkStore {
   }
 
   private readonly flushVisits = (): void => {
-    for (const [code, { visits, requestId }] of this.pendingVisits) {
-      this.redis.hincrby(linkKey(code), "visits", visits).then(
+    const batch = [...this.pendingVisits];
+    this.pendingVisits.clear();
+    for (let start = 0; start < batch.length; start += VISITS_PER_SCRIPT) {
+      const chunk = batch.slice(start, start + VISITS_PER_SCRIPT);
+      const keys = chunk.map(([code]) => linkKey(code));
+      const counts = chunk.map(([, { visits }]) => visits);
+      this.redis.countVisits(keys.length, ...keys, ...counts).then(
         () => this.metrics.redisWritesFailing.set(0),
-        (error: unknown) => this.visitsLost(visits, requestId, error),
+        (error: unknown) => this.visitsLost(counts.reduce((sum, visits) => sum + visits, 0), chunk[0][1].requestId, error),
       );
     }
-    this.pendingVisits.clear();
   };
 
   private visitsLost(visits: number, requestId: string, error: unknown): void {

@@ -62,6 +62,7 @@ describe("redirects and the link cache, against a real Redis", () => {
       assert.equal(await redirectStatus(app, code), 302, "still cached");
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, deletedAt + 1100 - Date.now())));
       assert.equal(await redirectStatus(app, code), 404, "gone once the entry expired");
+      assert.equal(await redis.command("EXISTS", `link:${code}`), 0, "the visit counted from the cache did not bring the link back");
     } finally {
       await app.stop();
     }
