@@ -2,6 +2,7 @@
 // Pulumi CLI: the manifest check and the tests. Properties go behind the same unknown-checking proxy Pulumi uses.
 import {
     Policies,
+    PolicyProviderResource,
     PolicyResource,
     PolicyResourceOptions,
     ResourceValidation,
@@ -18,6 +19,8 @@ export interface EvaluatedResource {
     props: Record<string, unknown>;
     /** Defaults to a URN in the `dev` stack; production rules read the stack from it. */
     urn?: string;
+    /** The provider the engine names for a custom resource (components have none). */
+    provider?: PolicyProviderResource;
 }
 
 /** One violation: the policy's name, its message (which names the resource and the fix) and the resource's URN. */
@@ -47,7 +50,7 @@ function identity(resource: EvaluatedResource) {
 
 function resourceArgs(resource: EvaluatedResource, config: object): ResourceValidationArgs {
     const getConfig = <T extends object>() => config as T;
-    return { ...identity(resource), stackTags: new Map(), isType: () => false, asType: () => undefined, getConfig, notApplicable };
+    return { ...identity(resource), provider: resource.provider, stackTags: new Map(), isType: () => false, asType: () => undefined, getConfig, notApplicable };
 }
 
 function stackResource(resource: EvaluatedResource): PolicyResource {

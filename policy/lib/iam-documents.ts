@@ -12,6 +12,9 @@ export interface Statement {
     /** Resource as a list (absent is empty). */
     resources: unknown[] | UnknownValue;
     usesNotResource: boolean;
+    /** Who a trust statement lets assume the role: "*" or { Service | AWS | Federated | CanonicalUser: values }. */
+    principal: unknown;
+    usesNotPrincipal: boolean;
     condition: unknown;
 }
 
@@ -54,6 +57,8 @@ export function parsePolicyDocument(raw: unknown): ParsedDocument {
                 usesNotAction: valueAt(statement, "NotAction") !== undefined,
                 resources: asList(valueAt(statement, "Resource")),
                 usesNotResource: valueAt(statement, "NotResource") !== undefined,
+                principal: valueAt(statement, "Principal"),
+                usesNotPrincipal: valueAt(statement, "NotPrincipal") !== undefined,
                 condition: valueAt(statement, "Condition"),
             };
         }),

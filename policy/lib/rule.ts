@@ -1,4 +1,4 @@
-import { PolicyConfigSchema, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { PolicyConfigSchema, ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { plainProperties, Properties } from "./properties";
 
 /** A resource as checks see it: its identity, and its properties as plain data. */
@@ -33,6 +33,18 @@ export interface StackRule extends RuleBase {
     check(resources: CheckedResource[], report: (resource: CheckedResource, problem: string, fix: string) => void): void;
 }
 
+/**
+ * Whether the engine analyzes a custom resource that this update does not create: a `--target`ed update (the first
+ * run's repository, scripts/deploy/ensure-repository.sh) analyzes every untargeted resource that does not exist yet
+ * with its old inputs, which are none, since the provider's Check is stubbed for it (pkg/resource/deploy/
+ * step_generator.go, continueStepsFromImport, Pulumi v3.248.0). A resource the engine does create has its
+ * provider's checked inputs, and every type these rules check has a required or auto-named input; a component has
+ * no provider in the analyzer, so it is always checked.
+ */
+function notCreatedByThisUpdate(args: ResourceValidationArgs): boolean {
+    return args.provider !== undefined && Object.keys(args.props).length === 0;
+}
+
 /** A mandatory policy that runs `check` on resources of the given types. */
 export function resourceRule<Config extends object = object>(rule: ResourceRule<Config>): ResourceValidationPolicy {
     return {
@@ -41,7 +53,7 @@ export function resourceRule<Config extends object = object>(rule: ResourceRule<
         enforcementLevel: "mandatory",
         configSchema: rule.configSchema,
         validateResource: (args, reportViolation) => {
-            if (!rule.resourceTypes.includes(args.type)) return;
+            if (!rule.resourceTypes.includes(args.type) || notCreatedByThisUpdate(args)) return;
             const resource: CheckedResource = { type: args.type, name: args.name, urn: args.urn, props: plainProperties(args.props) };
             rule.check(resource, (problem, fix) => reportViolation(violationMessage(resource, problem, fix)), args.getConfig<Config>());
         },

@@ -5,10 +5,11 @@ export interface UrnParts {
     name: string;
 }
 
-export function parseUrn(urn: string): UrnParts {
-    const [head = "", , qualifiedType = "", ...nameParts] = urn.split("::");
+export function parseUrn(urn: string): UrnParts & { project: string } {
+    const [head = "", project = "", qualifiedType = "", ...nameParts] = urn.split("::");
     return {
         stack: head.replace(/^urn:pulumi:/, ""),
+        project,
         // The qualified type lists the parents' types first.
         type: qualifiedType.split("$").pop() ?? "",
         // A logical name may itself contain "::".

@@ -1,6 +1,8 @@
 import { actionCovers, documentsOf, iamDocumentTypes, parsePolicyDocument, Statement } from "../lib/iam-documents";
 import { isRecord, listAt, unknownValue, valueAt } from "../lib/properties";
 import { CheckedResource, ReportProblem, resourceRule } from "../lib/rule";
+import { parseUrn } from "../lib/urn";
+import { projectName } from "../../stacks/naming";
 
 /**
  * Actions whose AWS APIs have no resource-level permissions, so `Resource: "*"` is the only way to grant them.
@@ -154,6 +156,43 @@ export const iamWebIdentityTrustPinned = resourceRule({
     },
 });
 
+/**
+ * The only principals a role of the eks-app program may trust: the AWS services of its clusters (the control plane,
+ * nodes and Karpenter's nodes, Pod Identity; components/iam-documents.ts). A person or another account reaches the
+ * cluster through an access entry, never through a role of the program.
+ */
+const trustableServices = ["eks.amazonaws.com", "ec2.amazonaws.com", "pods.eks.amazonaws.com"];
+
+/** Each principal of a trust statement that is not a trustable service, as `<kind> "<value>"`; unknowns are skipped. */
+function untrustedPrincipals(principal: unknown): string[] {
+    if (principal === unknownValue || principal === undefined) return [];
+    if (!isRecord(principal)) return [JSON.stringify(principal)];
+    return Object.entries(principal).flatMap(([kind, values]) => {
+        const listed = values === unknownValue ? [] : ([] as unknown[]).concat(values);
+        return listed
+            .filter((value) => value !== unknownValue && !(kind === "Service" && typeof value === "string" && trustableServices.includes(value)))
+            .map((value) => `${kind} ${JSON.stringify(value)}`);
+    });
+}
+
+export const iamRoleTrustsOnlyClusterServices = resourceRule({
+    name: "iam-role-trusts-only-cluster-services",
+    description: `Roles of the ${projectName} program trust only the AWS services of its clusters (${trustableServices.join(", ")}): IAM cannot condition CreateRole or UpdateAssumeRolePolicy on a trust document, so a deploy role is held to this here.`,
+    resourceTypes: ["aws:iam/role:Role"],
+    check(resource, report) {
+        // The program's roles only: bootstrap/'s delivery roles trust GitHub's OIDC provider, by design.
+        if (parseUrn(resource.urn).project !== projectName) return;
+        forEachAllowStatement(resource, "trust", (statement, where) => {
+            const untrusted = statement.usesNotPrincipal ? ["every principal but those NotPrincipal lists"] : untrustedPrincipals(statement.principal);
+            if (untrusted.length === 0) return;
+            report(
+                `${where} lets ${untrusted.join(", ")} assume the role, which can then do whatever the role may`,
+                `trust only ${trustableServices.map((service) => `{ Service: "${service}" }`).join(", ")}; give a person or another account cluster access with an access entry (clusterAdminPrincipalArns, clusterViewerPrincipalArns) instead`,
+            );
+        });
+    },
+});
+
 /** AWS-managed policies that grant administrative or service-wide access. */
 function isAdministrativeManagedPolicy(policyName: string): boolean {
     return ["AdministratorAccess", "PowerUserAccess", "IAMFullAccess"].includes(policyName) || policyName.endsWith("FullAccess");
@@ -196,4 +235,4 @@ export const iamNoAdminManagedPolicies = resourceRule({
     },
 });
 
-export const iamPolicies = [iamNoWildcardActions, iamNoWildcardResources, iamWebIdentityTrustPinned, iamNoAdminManagedPolicies];
+export const iamPolicies = [iamNoWildcardActions, iamNoWildcardResources, iamWebIdentityTrustPinned, iamRoleTrustsOnlyClusterServices, iamNoAdminManagedPolicies];

@@ -10,6 +10,10 @@
 // Reads what the CLI prints by default (pkg/backend/display/json.go, ShowPreviewDigest, v3.248.0): a replacement is
 // one logical `replace` step, and `create-replacement`/`delete-replaced` steps and unchanged (`same`) resources
 // appear only with --show-replacement-steps / --show-sames; every form is read.
+//
+// What the program's roles may trust is not checked here: the policy pack's iam-role-trusts-only-cluster-services
+// does it, and the same workflow step previews with the pack (`policyPacks: policy`), as deploy.sh's `up` does. The
+// pack sees every role, unchanged ones too, and holds deploys as well as previews, so a copy here would only drift.
 import { readFileSync } from "node:fs";
 import type { RegisteredResource } from "../../harness";
 
@@ -62,7 +66,6 @@ export interface PreviewStep {
     urn: string;
     replaceReasons?: string[] | null;
     oldState?: { protect?: boolean } | null;
-    newState?: { inputs?: Record<string, unknown> } | null;
 }
 
 export interface DestructiveChange {
@@ -94,39 +97,6 @@ export function destructiveChanges(steps: readonly PreviewStep[], guard: Guard):
         byUrn.set(step.urn, change);
     }
     return [...byUrn.values()];
-}
-
-/**
- * The only principals a role the program creates may trust: AWS services of this account's clusters (the control
- * plane, nodes, Pod Identity; components/iam-documents.ts). IAM cannot condition CreateRole or UpdateAssumeRolePolicy
- * on the trust document, so the preview of every change is held to it here.
- */
-export const trustableServices: ReadonlySet<string> = new Set(["eks.amazonaws.com", "ec2.amazonaws.com", "pods.eks.amazonaws.com"]);
-
-export interface UntrustworthyRole {
-    urn: string;
-    principals: string[];
-}
-
-export function untrustworthyRoles(steps: readonly PreviewStep[]): UntrustworthyRole[] {
-    const found: UntrustworthyRole[] = [];
-    for (const step of steps) {
-        if (!["create", "update", "replace", "create-replacement"].includes(step.op) || resourceFromUrn(step.urn).type !== "aws:iam/role:Role") continue;
-        const raw = step.newState?.inputs?.assumeRolePolicy;
-        // An unknown value (computed during the preview) cannot be judged here; a known one always can.
-        if (typeof raw !== "string" || raw === "04da6b54-80e4-46f7-96ec-b56ff0331ba9") continue;
-        const statements = ([] as { Effect?: string; Principal?: unknown }[]).concat((JSON.parse(raw) as { Statement?: [] }).Statement ?? []);
-        const principals = statements
-            .filter((statement) => statement.Effect === "Allow")
-            .flatMap((statement) =>
-                typeof statement.Principal === "object" && statement.Principal !== null
-                    ? Object.entries(statement.Principal).flatMap(([kind, values]) => ([] as string[]).concat(values as string).map((value) => `${kind}:${value}`))
-                    : [`${statement.Principal}`],
-            )
-            .filter((principal) => !(principal.startsWith("Service:") && trustableServices.has(principal.slice("Service:".length))));
-        if (principals.length > 0) found.push({ urn: step.urn, principals });
-    }
-    return found;
 }
 
 export function parsePreview(json: string): PreviewStep[] {
@@ -167,14 +137,10 @@ async function main(args: string[]): Promise<number> {
         console.error(`error: ${(error as Error).message}`);
         return 2;
     }
-    const untrustworthy = untrustworthyRoles(steps);
-    for (const role of untrustworthy) {
-        console.error(`${role.urn} would trust ${role.principals.join(", ")}: the program's roles trust only ${[...trustableServices].join(", ")}.`);
-    }
     const changes = destructiveChanges(steps, await guardOfTheProgram());
     if (changes.length === 0) {
         console.log(`No stateful resource would be replaced or deleted (${steps.length} steps checked).`);
-        return untrustworthy.length > 0 ? 1 : 0;
+        return 0;
     }
     console.error(`This change would replace or delete ${changes.length} stateful resource(s), losing what they hold:`);
     for (const change of changes) {

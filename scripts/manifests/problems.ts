@@ -2,7 +2,7 @@
 // schema, the policy pack's rules (the same code `pulumi preview --policy-pack policy` runs), and checks between objects.
 import type { RegisteredResource, StackName } from "../../harness";
 import { EvaluatedResource, evaluatePolicies } from "../../policy/lib/evaluate";
-import { formatUrn } from "../../policy/lib/urn";
+import { urnOf } from "../../harness/urn";
 import { guardrails } from "../../policy/policies";
 import { crossObjectFindings } from "./cross-object";
 import { RenderedObject } from "./render";
@@ -17,14 +17,8 @@ export interface ManifestProblem {
 
 /** A registered resource as the policy pack sees it, with the URN the engine gives it (its parents' types first). */
 export function policyResource(resource: RegisteredResource, all: RegisteredResource[], stack: StackName, props: object = resource.inputs): EvaluatedResource {
-    const parentTypes: string[] = [];
-    for (let parent = resource.parent; parent; ) {
-        parentTypes.unshift(parent.type);
-        const { type, name } = parent;
-        parent = all.find((candidate) => candidate.type === type && candidate.name === name)?.parent;
-    }
     const { type, name } = resource;
-    return { type, name, props: props as Record<string, unknown>, urn: formatUrn({ stack, type, name }, parentTypes) };
+    return { type, name, props: props as Record<string, unknown>, urn: urnOf(resource, all, stack) };
 }
 
 /** Every problem of a stack's rendered objects; `all` is every resource of the run, for the objects' URNs. */

@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { runProgram, RegisteredResource } from "../../harness";
-import { destructiveChanges, Guard, guardedBecause, guardFromProgram, parsePreview, PreviewStep, resourceFromUrn, untrustworthyRoles } from "../../scripts/deploy/check-preview";
+import { destructiveChanges, Guard, guardedBecause, guardFromProgram, parsePreview, PreviewStep, resourceFromUrn } from "../../scripts/deploy/check-preview";
 import { deployScripts, repositoryRoot } from "./run-script";
 
 const fixture = (name: string) => join(__dirname, "fixtures", name);
@@ -135,27 +135,6 @@ describe("check-preview.ts (replacement of stateful resources)", () => {
         it("lets updates, creates and a replacement of a stateless Deployment through", () => {
             assert.deepEqual(changesIn("preview-updates-only.json"), []);
             assert.deepEqual(changesIn("preview-replaces-deployment.json"), []);
-        });
-    });
-
-    describe("trust policies of the roles the program creates (IAM cannot condition CreateRole on them)", () => {
-        const roleStep = (assumeRolePolicy: unknown): PreviewStep => ({
-            op: "create",
-            urn: "urn:pulumi:dev::eks-app::eks-app:platform:Cluster$aws:iam/role:Role::cluster-node",
-            newState: { inputs: { assumeRolePolicy: JSON.stringify(assumeRolePolicy) } },
-        });
-
-        it("pass every role of the real program: it trusts only EKS, EC2 and Pod Identity", () => {
-            const roles = [...programs.dev, ...programs.prod].filter((resource) => resource.type === "aws:iam/role:Role");
-            assert.ok(roles.length >= 6);
-            assert.deepEqual(untrustworthyRoles(roles.map((role) => ({ op: "create", urn: `urn:pulumi:dev::eks-app::aws:iam/role:Role::${role.name}`, newState: { inputs: role.inputs } }))), []);
-        });
-
-        it("fail a role that would trust another account, a user or a federated identity", () => {
-            for (const principal of [{ AWS: "arn:aws:iam::999999999999:root" }, { Federated: "arn:aws:iam::123456789012:oidc-provider/example.com" }, { Service: "lambda.amazonaws.com" }]) {
-                const step = roleStep({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: principal, Action: "sts:AssumeRole" }] });
-                assert.equal(untrustworthyRoles([step]).length, 1, JSON.stringify(principal));
-            }
         });
     });
 

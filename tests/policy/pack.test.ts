@@ -6,7 +6,7 @@ import { guardrails } from "../../policy/policies";
 import { iamNoWildcardActions } from "../../policy/rules/iam";
 import { k8sDisruptionBudgetForReplicatedDeployments } from "../../policy/rules/kubernetes-availability";
 import { repositoryRoot } from "../../harness";
-import { FakeResource, violations } from "./support";
+import { allViolations, FakeResource, violations } from "./support";
 
 const readJson = (file: string) => JSON.parse(fs.readFileSync(path.join(repositoryRoot, file), "utf8"));
 
@@ -18,6 +18,7 @@ describe("policy pack: wiring", () => {
                 "iam-no-wildcard-actions",
                 "iam-no-wildcard-resources",
                 "iam-web-identity-trust-pinned",
+                "iam-role-trusts-only-cluster-services",
                 "iam-no-admin-managed-policies",
                 "ecr-immutable-tags",
                 "ecr-scan-on-push",
@@ -110,5 +111,27 @@ describe("policy pack: exceptions", () => {
     it("refuses an exception without a reason, or for a policy the pack does not have", () => {
         assert.throws(() => withExceptions(guardrails, [exception({ reason: "  " })]), /policy exception for aws:iam\/rolePolicy:RolePolicy "legacy" from iam-no-wildcard-actions: give a reason/);
         assert.throws(() => withExceptions(guardrails, [exception({ policy: "iam-no-wildcards" })]), /the pack has no policy named "iam-no-wildcards"/);
+    });
+});
+
+describe("policy pack: a --target'ed update", () => {
+    const provider = { type: "pulumi:providers:aws", name: "aws", urn: "urn:pulumi:dev::eks-app::pulumi:providers:aws::aws", props: {} };
+
+    it("skips a custom resource the update does not create (no properties, a provider), as the engine hands it over", async () => {
+        const untargeted: FakeResource[] = [
+            { type: "aws:ec2/launchTemplate:LaunchTemplate", name: "cluster-nodes", props: {}, provider },
+            { type: "aws:ecr/repository:Repository", name: "app", props: {}, provider },
+            { type: "kubernetes:core/v1:Namespace", name: "app", props: {}, provider: { ...provider, type: "pulumi:providers:kubernetes" } },
+        ];
+        assert.deepEqual(await allViolations(guardrails, untargeted), []);
+    });
+
+    it("still checks a resource with no properties that has no provider, such as a component", async () => {
+        const found = await allViolations(guardrails, [
+            { type: "aws:ec2/launchTemplate:LaunchTemplate", name: "cluster-nodes", props: {} },
+            { type: "eks:index:Cluster", name: "cluster", props: {} },
+        ]);
+        assert.ok(found.some((violation) => violation.startsWith("launch-template-imdsv2: ")), found.join("\n"));
+        assert.ok(found.some((violation) => violation.startsWith("eks-secrets-encryption: ")), found.join("\n"));
     });
 });

@@ -51,6 +51,17 @@ describe("policy pack: the real program", () => {
             },
             policy: "iam-no-wildcard-actions",
         },
+        {
+            change: "the node role also trusting another account",
+            type: "aws:iam/role:Role",
+            name: "cluster-node",
+            weaken: (i) => {
+                const trust = JSON.parse(i.assumeRolePolicy);
+                trust.Statement.push({ Effect: "Allow", Principal: { AWS: "arn:aws:iam::999999999999:root" }, Action: "sts:AssumeRole" });
+                i.assumeRolePolicy = JSON.stringify(trust);
+            },
+            policy: "iam-role-trusts-only-cluster-services",
+        },
         { change: "IMDSv1 on nodes", type: "aws:ec2/launchTemplate:LaunchTemplate", name: "cluster-nodes", weaken: (i) => (i.metadataOptions.httpTokens = "optional"), policy: "launch-template-imdsv2" },
         { change: "an unencrypted gp3 class", type: "kubernetes:storage.k8s.io/v1:StorageClass", name: "cluster-gp3", weaken: (i) => (i.parameters.encrypted = "false"), policy: "storage-class-encrypted" },
         { change: "the app image by tag latest", type: "kubernetes:apps/v1:Deployment", name: "app", weaken: (i) => (i.spec.template.spec.containers[0].image = "eks-app:latest"), policy: "k8s-image-pinned" },

@@ -30,13 +30,14 @@ describe("policy pack: reading resource properties", () => {
         assert.deepEqual(plainProperties(props), expected);
     });
 
-    it("reads the stack, type and name from a URN, past parent types and a name containing ::", () => {
+    it("reads the stack, project, type and name from a URN, past parent types and a name containing ::", () => {
         assert.deepEqual(parseUrn("urn:pulumi:prod::eks-app::eks-app:platform:Cluster$eks:index:Cluster::cluster"), {
             stack: "prod",
+            project: "eks-app",
             type: "eks:index:Cluster",
             name: "cluster",
         });
-        assert.deepEqual(parseUrn("urn:pulumi:dev::eks-app::aws:iam/role:Role::a::b"), { stack: "dev", type: "aws:iam/role:Role", name: "a::b" });
+        assert.deepEqual(parseUrn("urn:pulumi:dev::eks-app-bootstrap::aws:iam/role:Role::a::b"), { stack: "dev", project: "eks-app-bootstrap", type: "aws:iam/role:Role", name: "a::b" });
     });
 
     it("writes a URN as the engine does: stack, project, parents' types, then the resource's type and name", () => {

@@ -75,7 +75,7 @@ const iamGuardrails = guardrails.filter((policy) => iamPolicies.some((iam) => ia
  * The pack's IAM guardrails (policy/rules/iam.ts, exceptions applied) run on these resources, as
  * `pulumi preview --policy-pack policy` runs them: one "policy: message" line per violation; none means they pass.
  */
-export async function iamGuardrailViolations(resources: readonly IamResource[], stack = "dev"): Promise<string[]> {
-    const evaluated = resources.map(({ type, name, inputs }) => ({ type, name, props: inputs, urn: formatUrn({ stack, type, name }) }));
+export async function iamGuardrailViolations(resources: readonly IamResource[], stack = "dev", project = "eks-app"): Promise<string[]> {
+    const evaluated = resources.map(({ type, name, inputs }) => ({ type, name, props: inputs, urn: formatUrn({ stack, type, name }, [], project) }));
     return (await evaluatePolicies(iamGuardrails, evaluated)).map(({ policy, message }) => `${policy}: ${message}`);
 }
