@@ -1,10 +1,10 @@
 // Run once by an administrator (bootstrap/README.md): what GitHub Actions needs to deploy eks-app without
-// long-lived keys. GitHub's OIDC provider, one role per job kind and environment (roles.ts), the boundary of the
-// roles the program creates, and the S3 state backend with its keys.
+// long-lived keys. GitHub's OIDC provider, one role per job kind and environment (roles.ts), one boundary per
+// environment for the roles the program creates, and the S3 state backend with its keys.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { readBootstrapConfig } from "./config";
-import { ciIamPath, DeliveryContext, githubSubjects, githubTrust, programBoundary, programBoundaryName, projectName, secretsKeyAlias } from "./policies";
+import { ciIamPath, DeliveryContext, deliveryEnvironments, githubSubjects, githubTrust, programBoundary, programBoundaryName, projectName, secretsKeyAlias } from "./policies";
 import { deliveryRoles } from "./roles";
 import { stateBackend } from "./state-backend";
 
@@ -30,14 +30,18 @@ export = async () => {
             route53HostedZoneIds: config.route53HostedZoneIds,
         }));
 
-    // Named and pathed as policies/context.ts expects: the deploy roles' documents refer to it by ARN.
-    const boundary = new aws.iam.Policy("program-boundary", {
-        name: programBoundaryName,
-        path: ciIamPath,
-        description: `The most any role the ${projectName} program creates may do`,
-        policy: context.apply((ctx) => JSON.stringify(programBoundary(ctx))),
-        tags,
-    });
+    // Named and pathed as policies/context.ts expects: the deploy roles' documents refer to them by ARN.
+    const boundaryArns: Record<string, pulumi.Output<string>> = {};
+    for (const environment of deliveryEnvironments) {
+        const boundary = new aws.iam.Policy(`${environment}-program-boundary`, {
+            name: programBoundaryName(environment),
+            path: ciIamPath,
+            description: `The most any role the ${projectName} program creates in ${environment} may do`,
+            policy: context.apply((ctx) => JSON.stringify(programBoundary(ctx, environment))),
+            tags,
+        });
+        boundaryArns[`${environment}PermissionsBoundaryArn`] = boundary.arn;
+    }
 
     const roleArns: Record<string, pulumi.Output<string>> = {};
     for (const role of deliveryRoles) {
@@ -64,7 +68,7 @@ export = async () => {
 
     return {
         ...roleArns,
-        programPermissionsBoundaryArn: boundary.arn,
+        ...boundaryArns,
         oidcProviderArn,
         stateBucketName: state.bucket.bucket,
         backendUrl: pulumi.interpolate`s3://${state.bucket.bucket}`,

@@ -235,6 +235,6 @@ export const configKeyMeanings: Record<ConfigKey, string> = {
     domainName: "Public name of the app; with `hostedZoneId` a Route 53 CNAME is created.",
     hostedZoneId: "Route 53 hosted zone in which to create `domainName`.",
     certificateArn: "ACM certificate for `domainName`: the NLB terminates TLS on 443.",
-    iamPermissionsBoundaryArn: "Permissions boundary set on every IAM role the program creates (bootstrap's `permissionsBoundaryArn` when CI deploys).",
+    iamPermissionsBoundaryArn: "Permissions boundary set on every IAM role the program creates: bootstrap's `stagingPermissionsBoundaryArn` for dev, `productionPermissionsBoundaryArn` for prod (CI passes it from the repository variables).",
 };
 

@@ -14,8 +14,5 @@ export function stackResourceName(stack: string): string {
     return `${projectName}-${stack}`;
 }
 
-/** The IAM/ARN pattern matching every stackResourceName. */
-export const stackResourceNamePattern = `${projectName}-*`;
-
 /** The annotation by which a LoadBalancer Service says it means to be public (the policy pack checks it). */
 export const publicServiceAnnotation = `${projectName}.io/public`;

@@ -21,13 +21,14 @@ export interface DeliveryContext extends AwsContext {
     route53HostedZoneIds: string[];
 }
 
-export const programBoundaryName = `${projectName}-program-boundary`;
+/** One boundary per environment: a role the staging deploy role creates cannot reach production, nor the other way round. */
+export const programBoundaryName = (environment: DeliveryEnvironment) => `${projectName}-${environment}-program-boundary`;
 export const secretsKeyAlias = (environment: DeliveryEnvironment) => `alias/${projectName}-pulumi-secrets-${stackOf[environment]}`;
 
 export const iamArn = (ctx: AwsContext, resource: string) => `arn:${ctx.partition}:iam::${ctx.accountId}:${resource}`;
 export const regional = (ctx: AwsContext, service: string, resource: string) => `arn:${ctx.partition}:${service}:${ctx.region}:${ctx.accountId}:${resource}`;
-/** The boundary every role the program creates must carry; only the deploy roles' CreateRole can set it. */
-export const programBoundaryArn = (ctx: AwsContext) => iamArn(ctx, `policy${ciIamPath}${programBoundaryName}`);
+/** The boundary every role the program creates in this environment must carry; only its deploy role's CreateRole can set it. */
+export const programBoundaryArn = (ctx: AwsContext, environment: DeliveryEnvironment) => iamArn(ctx, `policy${ciIamPath}${programBoundaryName(environment)}`);
 export const programRoles = (ctx: AwsContext) => iamArn(ctx, `role${programIamPath}*`);
 export const ciRoles = (ctx: AwsContext) => iamArn(ctx, `role${ciIamPath}*`);
 

@@ -1,9 +1,11 @@
-// A deploy role's IAM policy: the program's roles (path /eks-app/), only with the program boundary, only carrying its
-// environment's tag, only AWS's EKS and ECR policies attached, passed only to EKS and EKS Pod Identity.
+// A deploy role's IAM policy: the program's roles (path /eks-app/), only with its environment's program boundary,
+// only carrying its environment's tag, only AWS's EKS and ECR policies attached, passed only to EKS, EKS Pod Identity
+// and EC2.
 //
 // IAM has no condition key on a trust policy's content, so what a created role trusts is held elsewhere: the
-// program boundary caps whoever assumes it (no IAM, only the project's clusters and keys), and check-preview.ts
-// fails a preview whose role would trust anything but this account's AWS services (README: roles).
+// environment's boundary caps whoever assumes it (no IAM, only its environment's cluster and keys), and the policy
+// pack's iam-role-trusts-only-cluster-services, which every preview and deploy runs, refuses a role of the program
+// that trusts anything but EKS, EC2 or Pod Identity (README: roles).
 import { boundaryConditionedIamActions, guardrailStatements, roleMaintenanceActions, roleReadActions } from "./guardrails";
 import { AwsContext, ciRoles, DeliveryContext, DeliveryEnvironment, document, iamArn, PolicyDocument, programBoundaryArn, programRoles, requestTags, resourceTags } from "./context";
 
@@ -19,7 +21,7 @@ export const serviceLinkedRoleServices = ["eks.amazonaws.com", "eks-nodegroup.am
 const programInstanceProfiles = (ctx: AwsContext) => programRoles(ctx).replace(":role/", ":instance-profile/");
 
 export function deployIamPolicy(ctx: DeliveryContext, environment: DeliveryEnvironment, deployRoleName: string): PolicyDocument {
-    const withBoundary = { "iam:PermissionsBoundary": programBoundaryArn(ctx) };
+    const withBoundary = { "iam:PermissionsBoundary": programBoundaryArn(ctx, environment) };
     return document(
         { Sid: "CreateProgramRoles", Effect: "Allow", Action: "iam:CreateRole", Resource: programRoles(ctx), Condition: { StringEquals: { ...withBoundary, ...requestTags(environment) } } },
         {
@@ -70,11 +72,13 @@ export function deployIamPolicy(ctx: DeliveryContext, environment: DeliveryEnvir
         },
         { Sid: "ReadProgramInstanceProfiles", Effect: "Allow", Action: "iam:GetInstanceProfile", Resource: programInstanceProfiles(ctx) },
         {
+            // No tag condition: IAM never puts a passed role's tags in the request (User Guide, "Grant a user
+            // permissions to pass a role"), so one would refuse every pass. The roles' path is the only scope.
             Sid: "PassProgramRolesToEks",
             Effect: "Allow",
             Action: "iam:PassRole",
             Resource: programRoles(ctx),
-            Condition: { StringEquals: { "iam:PassedToService": passedToServices, ...resourceTags(environment) } },
+            Condition: { StringEquals: { "iam:PassedToService": passedToServices } },
         },
         {
             Sid: "CreateServiceLinkedRoles",
@@ -90,6 +94,6 @@ export function deployIamPolicy(ctx: DeliveryContext, environment: DeliveryEnvir
             Action: "iam:GetRole",
             Resource: ciRoles(ctx).replace(/\*$/, deployRoleName),
         },
-        ...guardrailStatements(ctx),
+        ...guardrailStatements(ctx, environment),
     );
 }

@@ -1,6 +1,6 @@
 // Denials in the deploy roles' own IAM policy that hold whatever else is allowed. Deny statements may name every
 // resource: they only ever take permissions away.
-import { AwsContext, ciIamPath, ciRoles, iamArn, PolicyStatement, programBoundaryArn } from "./context";
+import { AwsContext, ciIamPath, ciRoles, DeliveryEnvironment, iamArn, PolicyStatement, programBoundaryArn } from "./context";
 
 /** IAM writes that accept the iam:PermissionsBoundary condition key (Service Authorization Reference, IAM). */
 export const boundaryConditionedIamActions = [
@@ -17,13 +17,15 @@ export const roleMaintenanceActions = ["iam:DeleteRole", "iam:TagRole", "iam:Unt
 
 export const roleReadActions = ["iam:GetRole", "iam:GetRolePolicy", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole"];
 
-export function guardrailStatements(ctx: AwsContext): PolicyStatement[] {
+/** The denials of one environment's deploy role: its roles carry its own environment's boundary, no other. */
+export function guardrailStatements(ctx: AwsContext, environment: DeliveryEnvironment): PolicyStatement[] {
     return [
         {
+            // Both environments' boundaries live on CI's path.
             Sid: "DenyChangingCiPolicies",
             Effect: "Deny",
             Action: ["iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion", "iam:SetDefaultPolicyVersion"],
-            Resource: [programBoundaryArn(ctx), iamArn(ctx, `policy${ciIamPath}*`)],
+            Resource: iamArn(ctx, `policy${ciIamPath}*`),
         },
         {
             Sid: "DenyRemovingBoundaries",
@@ -36,7 +38,7 @@ export function guardrailStatements(ctx: AwsContext): PolicyStatement[] {
             Effect: "Deny",
             Action: boundaryConditionedIamActions,
             Resource: "*",
-            Condition: { StringNotEquals: { "iam:PermissionsBoundary": programBoundaryArn(ctx) } },
+            Condition: { StringNotEquals: { "iam:PermissionsBoundary": programBoundaryArn(ctx, environment) } },
         },
         {
             Sid: "DenyChangingCiRoles",

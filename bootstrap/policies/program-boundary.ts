@@ -1,17 +1,19 @@
-// The permissions boundary of every role the program creates (cluster, nodes, addons, Karpenter, Loki): the most they
-// may ever do, shaped like what they need (aws-managed.ts, components/iam-documents.ts, components/karpenter-policy.ts).
-//   - IAM only to hand the program's own node role to EC2 and to read instance profiles (Karpenter launches nodes
-//     with them); nothing that creates or changes a role, policy or user;
-//   - S3 only on the project's buckets (eks-app-*: Loki's), SQS only on its queues, no CloudWatch Logs;
-//   - KMS only on keys tagged project=eks-app, EKS only on the project's clusters;
-//   - EC2, load balancers and Auto Scaling as the EKS policies need them: Kubernetes' controllers act on
-//     instances, volumes and load balancers the cluster creates at run time, which carry no project tag;
+// The permissions boundary of every role the program creates (cluster, nodes, addons, Karpenter, Loki) in one
+// environment: the most they may ever do, shaped like what they need (aws-managed.ts, components/iam-documents.ts,
+// components/karpenter-policy.ts). One per environment, so a role staging's deploy role creates cannot reach
+// production's cluster, queue, bucket, keys or node role.
+//   - IAM only to hand the environment's own program roles to EC2 and to read instance profiles (Karpenter launches
+//     nodes with them); nothing that creates or changes a role, policy or user;
+//   - S3 only on the environment's buckets (eks-app-<stack>-*: Loki's), SQS only on its queues, no CloudWatch Logs;
+//   - KMS only on keys tagged project=eks-app and the environment, EKS only on the environment's cluster;
+//   - EC2, load balancers and Auto Scaling as the EKS policies need them, in either environment: Kubernetes'
+//     controllers act on instances, volumes and load balancers the cluster creates at run time, which carry
+//     neither the project's tags nor its names;
 //   - pulling images from any registry (the addons' images live in AWS's own accounts), pushing to none.
 import { awsManagedPolicyActions } from "./aws-managed";
-import { AwsContext, document, iamArn, PolicyDocument, programRoles, projectName, regional } from "./context";
+import { AwsContext, DeliveryEnvironment, document, iamArn, PolicyDocument, programRoles, projectName, regional, resourceName, resourceTags } from "./context";
 import { ebsCsiPolicy, vpcCniPolicy } from "../../components/iam-documents";
 import { karpenterControllerPolicy } from "../../components/karpenter-policy";
-import { stackResourceNamePattern } from "../../stacks/naming";
 
 const managed = Object.values(awsManagedPolicyActions).flat();
 const ofService = (service: string, extra: string[] = []) =>
@@ -48,7 +50,8 @@ export const programKeyActions = [
     "kms:RevokeGrant",
 ];
 
-export function programBoundary(ctx: AwsContext): PolicyDocument {
+export function programBoundary(ctx: AwsContext, environment: DeliveryEnvironment): PolicyDocument {
+    const name = resourceName(environment);
     return document(
         {
             Sid: "NodesVolumesAndInterfaces",
@@ -59,13 +62,15 @@ export function programBoundary(ctx: AwsContext): PolicyDocument {
         { Sid: "LoadBalancersOfServices", Effect: "Allow", Action: ofService("elasticloadbalancing"), Resource: "*" },
         { Sid: "NodeGroupScaling", Effect: "Allow", Action: ofService("autoscaling"), Resource: "*" },
         {
-            Sid: "ProjectClustersOnly",
+            Sid: "EnvironmentClusterOnly",
             Effect: "Allow",
             Action: [...ofService("eks"), ...ofService("eks-auth")],
-            Resource: regional(ctx, "eks", `cluster/${stackResourceNamePattern}`),
+            Resource: regional(ctx, "eks", `cluster/${name}`),
         },
         { Sid: "PullImages", Effect: "Allow", Action: ofService("ecr"), Resource: "*" },
         {
+            // Not by tag: IAM never puts a passed role's tags in the request (User Guide, "Grant a user permissions
+            // to pass a role"), and the roles' names and path carry no environment, so this spans both (README: roles).
             Sid: "HandTheNodeRoleToEc2",
             Effect: "Allow",
             Action: "iam:PassRole",
@@ -76,24 +81,24 @@ export function programBoundary(ctx: AwsContext): PolicyDocument {
         { Sid: "Prices", Effect: "Allow", Action: "pricing:GetProducts", Resource: "*" },
         { Sid: "PublicAmiParameters", Effect: "Allow", Action: "ssm:GetParameter", Resource: `arn:${ctx.partition}:ssm:${ctx.region}::parameter/aws/service/*` },
         {
-            Sid: "ProjectQueuesOnly",
+            Sid: "EnvironmentQueuesOnly",
             Effect: "Allow",
             Action: ["sqs:DeleteMessage", "sqs:GetQueueUrl", "sqs:ReceiveMessage"],
-            Resource: regional(ctx, "sqs", stackResourceNamePattern),
+            Resource: regional(ctx, "sqs", `${name}-*`),
         },
-        { Sid: "ProjectBucketsOnly", Effect: "Allow", Action: "s3:ListBucket", Resource: `arn:${ctx.partition}:s3:::${stackResourceNamePattern}` },
+        { Sid: "EnvironmentBucketsOnly", Effect: "Allow", Action: "s3:ListBucket", Resource: `arn:${ctx.partition}:s3:::${name}-*` },
         {
-            Sid: "ProjectBucketObjectsOnly",
+            Sid: "EnvironmentBucketObjectsOnly",
             Effect: "Allow",
             Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-            Resource: `arn:${ctx.partition}:s3:::${stackResourceNamePattern}/*`,
+            Resource: `arn:${ctx.partition}:s3:::${name}-*/*`,
         },
         {
-            Sid: "ProjectKeysOnly",
+            Sid: "EnvironmentKeysOnly",
             Effect: "Allow",
             Action: programKeyActions,
             Resource: regional(ctx, "kms", "key/*"),
-            Condition: { StringEquals: { "aws:ResourceTag/project": projectName } },
+            Condition: { StringEquals: resourceTags(environment) },
         },
     );
 }

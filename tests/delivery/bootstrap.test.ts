@@ -5,9 +5,10 @@ import type { PolicyDocument, PolicyStatement } from "../../components/iam-docum
 import { parseBootstrapConfig } from "../../bootstrap/config";
 import { stackOf } from "../../bootstrap/policies";
 import { runProgram, Run } from "../../harness";
+import { iamGuardrailViolations } from "../support/iam";
 import { allowedActions, evaluate, Request } from "./iam-evaluator";
 import { callsByType, CallContext, componentChildren, environmentNeutral, programDataSourceCalls } from "./program-aws-calls";
-import { accountId, asList, boundaryArn, bucket, deployRoleOf, oidcProviderArn, otherEnvironment, parsed, region, roleKeys, runBootstrap } from "./bootstrap-support";
+import { accountId, asList, boundaryArnOf, bucket, deployRoleOf, oidcProviderArn, otherEnvironment, parsed, passRoleSpansEnvironments, region, roleKeys, runBootstrap } from "./bootstrap-support";
 
 describe("bootstrap (GitHub OIDC, delivery roles, state backend)", function () {
     this.timeout(120000);
@@ -16,7 +17,7 @@ describe("bootstrap (GitHub OIDC, delivery roles, state backend)", function () {
     const trustOf = (key: string) => parsed(run.one("aws:iam/role:Role", key).inputs.assumeRolePolicy);
     const subjectsOf = (key: string) => trustOf(key).Statement.flatMap((statement) => asList(statement.Condition?.StringEquals?.["token.actions.githubusercontent.com:sub"]));
     const policiesOf = (key: string): PolicyDocument[] => run.resources.filter((r) => r.type === "aws:iam/policy:Policy" && r.name.startsWith(`${key}-`)).map((r) => parsed(r.inputs.policy));
-    const boundary = () => parsed(run.one("aws:iam/policy:Policy", "program-boundary").inputs.policy);
+    const boundaries = () => (["staging", "production"] as const).map((environment) => parsed(run.one("aws:iam/policy:Policy", `${environment}-program-boundary`).inputs.policy));
 
     before(async () => {
         run = await runBootstrap({ "eks-app-bootstrap:githubRepository": "acme/eks-app" });
@@ -52,6 +53,14 @@ describe("bootstrap (GitHub OIDC, delivery roles, state backend)", function () {
             }
         });
 
+        it("passes the policy pack's role rules, were it applied here: the trust rule is the program's, not bootstrap's", async () => {
+            const roles = run.ofType("aws:iam/role:Role");
+            assert.deepEqual(await iamGuardrailViolations(roles, "admin", "eks-app-bootstrap"), []);
+            // The same roles in the program's project would trust what its roles may not: the project is what exempts them.
+            const asProgram = await iamGuardrailViolations(roles, "dev");
+            assert.equal(asProgram.filter((violation) => /^iam-role-trusts-only-cluster-services: .*lets Federated "arn:aws:iam::\d+:oidc-provider\/token\.actions\.githubusercontent\.com"/.test(violation)).length, roleKeys.length, asProgram.join("\n"));
+        });
+
         it("creates GitHub's OIDC provider for the sts.amazonaws.com audience", () => {
             const provider = run.one("aws:iam/openIdConnectProvider:OpenIdConnectProvider");
             assert.equal(provider.inputs.url, "https://token.actions.githubusercontent.com");
@@ -61,7 +70,7 @@ describe("bootstrap (GitHub OIDC, delivery roles, state backend)", function () {
 
     describe("documents", () => {
         it("name every action explicitly in every Allow (the project's no-wildcard rule), and no NotAction or NotResource", () => {
-            for (const document of [...roleKeys.flatMap(policiesOf), boundary()]) {
+            for (const document of [...roleKeys.flatMap(policiesOf), ...boundaries()]) {
                 for (const statement of document.Statement) {
                     assert.ok(!("NotAction" in statement) && !("NotResource" in statement), statement.Sid);
                     if (statement.Effect === "Allow") for (const action of asList(statement.Action)) assert.match(action, /^[a-z0-9-]+:[A-Za-z0-9]+$/, `${statement.Sid}: ${action}`);
@@ -70,7 +79,7 @@ describe("bootstrap (GitHub OIDC, delivery roles, state backend)", function () {
         });
 
         it("fit each managed policy in IAM's 6,144 characters", () => {
-            for (const document of [...roleKeys.flatMap(policiesOf), boundary()]) assert.ok(JSON.stringify(document).length < 6144, document.Statement[0]?.Sid);
+            for (const document of [...roleKeys.flatMap(policiesOf), ...boundaries()]) assert.ok(JSON.stringify(document).length < 6144, document.Statement[0]?.Sid);
         });
     });
 
@@ -91,10 +100,10 @@ describe("bootstrap (GitHub OIDC, delivery roles, state backend)", function () {
 
             before(async () => {
                 program = await runProgram(stackOf[environment] as "dev" | "prod", {
-                    config: { "eks-app:imageTag": "1111111111111111111111111111111111111111", "eks-app:iamPermissionsBoundaryArn": String(run.outputs.programPermissionsBoundaryArn) },
+                    config: { "eks-app:imageTag": "1111111111111111111111111111111111111111", "eks-app:iamPermissionsBoundaryArn": String(run.outputs[`${environment}PermissionsBoundaryArn`]) },
                 });
                 const name = `eks-app-${stackOf[environment]}`;
-                context = { environment, name, accountId, region, programBoundaryArn: boundaryArn, deployRoleArn: roleArn(deployRoleOf[environment]) };
+                context = { environment, name, accountId, region, programBoundaryArn: boundaryArnOf(environment), deployRoleArn: roleArn(deployRoleOf[environment]) };
             });
 
             it("has a table entry for every AWS resource type the program creates", () => {
@@ -116,9 +125,19 @@ describe("bootstrap (GitHub OIDC, delivery roles, state backend)", function () {
             });
 
             it(`refuses every write the ${otherEnvironment[environment]} program's resources need`, () => {
-                const other = { ...context, environment: otherEnvironment[environment], name: `eks-app-${stackOf[otherEnvironment[environment]]}` };
+                const other = {
+                    ...context,
+                    environment: otherEnvironment[environment],
+                    name: `eks-app-${stackOf[otherEnvironment[environment]]}`,
+                    programBoundaryArn: boundaryArnOf(otherEnvironment[environment]),
+                };
                 const writes = callsOf(other, awsTypes()).filter(
-                    (call) => call.resource !== "*" && !/:(Describe|Get|List)/.test(call.action) && call.action !== "iam:CreateServiceLinkedRole" && !environmentNeutral(call),
+                    (call) =>
+                        call.resource !== "*" &&
+                        !/:(Describe|Get|List)/.test(call.action) &&
+                        call.action !== "iam:CreateServiceLinkedRole" &&
+                        !environmentNeutral(call) &&
+                        !passRoleSpansEnvironments(call),
                 );
                 assert.ok(writes.length > 50);
                 const allowed = writes.filter((call) => evaluate(deployPolicies(), call) === "allowed");
@@ -129,7 +148,7 @@ describe("bootstrap (GitHub OIDC, delivery roles, state backend)", function () {
                 const roles = program.ofType("aws:iam/role:Role");
                 assert.ok(roles.length >= 3);
                 for (const role of roles) {
-                    assert.equal(role.inputs.permissionsBoundary, boundaryArn, role.name);
+                    assert.equal(role.inputs.permissionsBoundary, boundaryArnOf(environment), role.name);
                     const createRole = (boundaryInRequest: Record<string, string>): Request => ({
                         action: "iam:CreateRole",
                         resource: `arn:aws:iam::${accountId}:role${role.inputs.path}${role.name}`,
@@ -139,6 +158,24 @@ describe("bootstrap (GitHub OIDC, delivery roles, state backend)", function () {
                     assert.equal(evaluate(deployPolicies(), createRole({})), "explicitly denied", role.name);
                 }
             });
+
+            it(`cannot create or re-bound a role with the ${otherEnvironment[environment]} boundary, which would let it reach ${otherEnvironment[environment]}`, () => {
+                const role = `arn:aws:iam::${accountId}:role/eks-app/cluster-node-1`;
+                const withBoundary = (boundary: string, tags: "RequestTag" | "ResourceTag") => ({
+                    "iam:PermissionsBoundary": boundary,
+                    [`aws:${tags}/project`]: "eks-app",
+                    [`aws:${tags}/environment`]: environment,
+                    "iam:PolicyARN": "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
+                });
+                const requests = (boundary: string): Request[] => [
+                    { action: "iam:CreateRole", resource: role, context: withBoundary(boundary, "RequestTag") },
+                    ...["iam:PutRolePermissionsBoundary", "iam:PutRolePolicy", "iam:AttachRolePolicy"].map((action) => ({ action, resource: role, context: withBoundary(boundary, "ResourceTag") })),
+                ];
+                const decisions = (boundary: string) => requests(boundary).map((request) => `${request.action} ${evaluate(deployPolicies(), request)}`);
+
+                assert.deepEqual(decisions(boundaryArnOf(environment)), requests("").map((request) => `${request.action} allowed`));
+                assert.deepEqual(decisions(boundaryArnOf(otherEnvironment[environment])), requests("").map((request) => `${request.action} explicitly denied`));
+            });
         });
     }
 
@@ -146,15 +183,17 @@ describe("bootstrap (GitHub OIDC, delivery roles, state backend)", function () {
         const deny = (request: Request) => assert.equal(evaluate(policiesOf("stagingDeploy"), request), "explicitly denied", `${request.action} ${request.resource}`);
 
         it("deny changing the boundary or CI's roles, roles without the boundary, foreign policies, users and keys", () => {
-            for (const action of ["iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:SetDefaultPolicyVersion"]) deny({ action, resource: boundaryArn });
+            for (const environment of ["staging", "production"] as const) {
+                for (const action of ["iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:SetDefaultPolicyVersion"]) deny({ action, resource: boundaryArnOf(environment) });
+            }
             deny({ action: "iam:DeleteRolePermissionsBoundary", resource: `arn:aws:iam::${accountId}:role/eks-app/cluster-node-1` });
             for (const action of ["iam:UpdateAssumeRolePolicy", "iam:PutRolePolicy", "iam:DeleteRole"]) {
-                deny({ action, resource: roleArn("productionDeploy"), context: { "iam:PermissionsBoundary": boundaryArn } });
+                deny({ action, resource: roleArn("productionDeploy"), context: { "iam:PermissionsBoundary": boundaryArnOf("staging") } });
             }
             deny({
                 action: "iam:AttachRolePolicy",
                 resource: `arn:aws:iam::${accountId}:role/eks-app/cluster-node-1`,
-                context: { "iam:PermissionsBoundary": boundaryArn, "iam:PolicyARN": "arn:aws:iam::aws:policy/AdministratorAccess", "aws:ResourceTag/project": "eks-app", "aws:ResourceTag/environment": "staging" },
+                context: { "iam:PermissionsBoundary": boundaryArnOf("staging"), "iam:PolicyARN": "arn:aws:iam::aws:policy/AdministratorAccess", "aws:ResourceTag/project": "eks-app", "aws:ResourceTag/environment": "staging" },
             });
             for (const action of ["iam:CreateUser", "iam:CreateAccessKey", "iam:CreateLoginProfile"]) deny({ action, resource: `arn:aws:iam::${accountId}:user/someone` });
         });
@@ -220,7 +259,8 @@ describe("bootstrap (GitHub OIDC, delivery roles, state backend)", function () {
                 productionDeployRoleArn: `arn:aws:iam::${accountId}:role/eks-app-ci/eks-app-production-deploy`,
                 stagingPreviewRoleArn: `arn:aws:iam::${accountId}:role/eks-app-ci/eks-app-staging-preview`,
                 productionPreviewRoleArn: `arn:aws:iam::${accountId}:role/eks-app-ci/eks-app-production-preview`,
-                programPermissionsBoundaryArn: boundaryArn,
+                stagingPermissionsBoundaryArn: boundaryArnOf("staging"),
+                productionPermissionsBoundaryArn: boundaryArnOf("production"),
                 oidcProviderArn,
                 stateBucketName: bucket,
                 backendUrl: `s3://${bucket}`,

@@ -58,11 +58,24 @@ function conditionHolds(qualifiedOperator: string, key: string, expected: string
     }
 }
 
+/**
+ * The condition keys AWS puts in a request's context. iam:PassRole carries none of the passed role's tags: "You cannot
+ * limit permissions to pass a role based on tags attached to the role using the ResourceTag/key-name condition key"
+ * (IAM User Guide, "Grant a user permissions to pass a role to an AWS service"). A caller's test may list them anyway
+ * (a request built from a statement's own conditions); they are dropped here, as AWS never sends them.
+ */
+function requestContext(request: Request): Record<string, string | string[]> {
+    const context = request.context ?? {};
+    if (request.action.toLowerCase() !== "iam:passrole") return context;
+    return Object.fromEntries(Object.entries(context).filter(([key]) => !/^(aws|iam):ResourceTag\//i.test(key)));
+}
+
 export function statementApplies(statement: PolicyStatement, request: Request): boolean {
     if (!asList(statement.Action).some((action) => wildcardMatch(action, request.action, true))) return false;
     if (!asList(statement.Resource).some((resource) => wildcardMatch(resource, request.resource))) return false;
+    const context = requestContext(request);
     return Object.entries(statement.Condition ?? {}).every(([operator, keys]) =>
-        Object.entries(keys).every(([key, values]) => conditionHolds(operator, key, asList(values), request.context ?? {})),
+        Object.entries(keys).every(([key, values]) => conditionHolds(operator, key, asList(values), context)),
     );
 }
 

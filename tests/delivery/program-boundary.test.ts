@@ -1,79 +1,113 @@
-// The permissions boundary bootstrap/ gives every role the program creates, evaluated against what the real
-// program's roles are given: all of it allowed, and nothing beyond it.
+// The permissions boundaries bootstrap/ gives the roles the program creates, one per environment, evaluated against
+// what the real program's roles are given: all of it allowed, nothing beyond it, and nothing of the other
+// environment's.
 import { strict as assert } from "node:assert";
-import type { PolicyStatement } from "../../components/iam-documents";
-import { awsManagedPolicyActions } from "../../bootstrap/policies";
+import type { PolicyDocument, PolicyStatement } from "../../components/iam-documents";
+import { awsManagedPolicyActions, DeliveryEnvironment, stackOf } from "../../bootstrap/policies";
 import { runProgram, Run } from "../../harness";
-import { allowedActions, evaluate } from "./iam-evaluator";
-import { accountId, asList, parsed, region, runBootstrap } from "./bootstrap-support";
+import { allowedActions, evaluate, Request } from "./iam-evaluator";
+import { accountId, asList, otherEnvironment, parsed, passRoleSpansEnvironments, region, runBootstrap } from "./bootstrap-support";
 
-describe("the program boundary, evaluated against the program's roles", function () {
+describe("the program boundaries, evaluated against the program's roles", function () {
     this.timeout(120000);
     let run: Run;
-    const boundary = () => parsed(run.one("aws:iam/policy:Policy", "program-boundary").inputs.policy);
+    const boundary = (environment: DeliveryEnvironment): PolicyDocument => parsed(run.one("aws:iam/policy:Policy", `${environment}-program-boundary`).inputs.policy);
 
-    before(async () => {
-        run = await runBootstrap({ "eks-app-bootstrap:githubRepository": "acme/eks-app" });
-    });
-
-    let program: Awaited<ReturnType<typeof runProgram>>;
-    /** A request that meets the program statement's own conditions, on a project key's tags. */
-    const contextFor = (statement: PolicyStatement): Record<string, string> => ({
-        "aws:ResourceTag/project": "eks-app",
-        ...Object.fromEntries(Object.values(statement.Condition ?? {}).flatMap((keys) => Object.entries(keys).map(([key, values]) => [key, asList(values)[0] as string]))),
-    });
-    /** A concrete resource for a statement's pattern; the mocks leave a bucket's and a queue's ARN unknown. */
-    const representative = (action: string, pattern: string) => {
-        if (action.startsWith("s3:") && !pattern.startsWith("arn:")) {
-            return action === "s3:ListBucket" ? `arn:aws:s3:::eks-app-prod-logs` : `arn:aws:s3:::eks-app-prod-logs/chunks/1`;
-        }
-        if (action.startsWith("sqs:")) return `arn:aws:sqs:${region}:${accountId}:eks-app-prod-karpenter`;
-        if (pattern !== "*") return pattern.replace(/\*$/, "1");
-        if (action.startsWith("eks")) return `arn:aws:eks:${region}:${accountId}:cluster/eks-app-prod`;
-        if (action.startsWith("kms:")) return `arn:aws:kms:${region}:${accountId}:key/cluster-secrets`;
-        return "*";
+    const programs: Partial<Record<DeliveryEnvironment, Run>> = {};
+    const programStatements = (environment: DeliveryEnvironment): PolicyStatement[] => {
+        const program = programs[environment] as Run;
+        return [
+            ...program.ofType("aws:iam/rolePolicy:RolePolicy").flatMap((policy) => parsed(policy.inputs.policy).Statement),
+            ...program
+                .ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+                .map((attachment): PolicyStatement => ({ Effect: "Allow", Action: awsManagedPolicyActions[String(attachment.inputs.policyArn).split("/").pop() as string] ?? [`unknown:${attachment.inputs.policyArn}`], Resource: "*" })),
+        ];
     };
 
     before(async () => {
-        program = await runProgram("prod");
+        run = await runBootstrap({ "eks-app-bootstrap:githubRepository": "acme/eks-app" });
+        for (const environment of ["staging", "production"] as const) programs[environment] = await runProgram(stackOf[environment] as "dev" | "prod");
     });
 
-    const programStatements = (): PolicyStatement[] => [
-        ...program.ofType("aws:iam/rolePolicy:RolePolicy").flatMap((policy) => parsed(policy.inputs.policy).Statement),
-        ...program
-            .ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
-            .map((attachment): PolicyStatement => ({ Effect: "Allow", Action: awsManagedPolicyActions[String(attachment.inputs.policyArn).split("/").pop() as string] ?? [`unknown:${attachment.inputs.policyArn}`], Resource: "*" })),
-    ];
+    for (const environment of ["staging", "production"] as const) {
+        describe(`${environment}'s boundary`, () => {
+            const name = `eks-app-${stackOf[environment]}`;
+            /** A request that meets the program statement's own conditions, on a key or role of this environment. */
+            const contextFor = (statement: PolicyStatement): Record<string, string> => ({
+                "aws:ResourceTag/project": "eks-app",
+                "aws:ResourceTag/environment": environment,
+                ...Object.fromEntries(Object.values(statement.Condition ?? {}).flatMap((keys) => Object.entries(keys).map(([key, values]) => [key, asList(values)[0] as string]))),
+            });
+            /** A concrete resource for a statement's pattern; the mocks leave a bucket's and a queue's ARN unknown. */
+            const representative = (action: string, pattern: string) => {
+                if (action.startsWith("s3:") && !pattern.startsWith("arn:")) {
+                    return action === "s3:ListBucket" ? `arn:aws:s3:::${name}-logs` : `arn:aws:s3:::${name}-logs/chunks/1`;
+                }
+                if (action.startsWith("sqs:")) return `arn:aws:sqs:${region}:${accountId}:${name}-karpenter`;
+                if (pattern !== "*") return pattern.replace(/\*$/, "1");
+                if (action.startsWith("eks")) return `arn:aws:eks:${region}:${accountId}:cluster/${name}`;
+                if (action.startsWith("kms:")) return `arn:aws:kms:${region}:${accountId}:key/cluster-secrets`;
+                return "*";
+            };
 
-    it("allows every action the program's roles are given, on the resources they are given it for", () => {
-        const refused: string[] = [];
-        for (const statement of programStatements().filter((s) => s.Effect === "Allow")) {
-            // The cluster policy's own CreateServiceLinkedRole stays out: that role is made once beforehand.
-            for (const action of asList(statement.Action).filter((a) => a !== "iam:CreateServiceLinkedRole")) {
-                for (const pattern of statement.Resource === undefined || statement.Resource === null ? ["*"] : asList(statement.Resource)) {
-                    const resource = representative(action, pattern);
-                    // Under mocks a queue's or bucket's ARN is unknown: the program statement then names the representative.
-                    const known = statement.Resource !== undefined && statement.Resource !== null && (pattern.startsWith("arn:") || pattern === "*");
-                    const given = known ? statement : { ...statement, Resource: resource };
-                    if (evaluate([{ Version: "2012-10-17", Statement: [given] }], { action, resource, context: contextFor(statement) }, boundary()) !== "allowed") {
-                        refused.push(`${action} ${resource}`);
+            it(`allows every action the ${stackOf[environment]} program's roles are given, on the resources they are given it for`, () => {
+                const refused: string[] = [];
+                for (const statement of programStatements(environment).filter((s) => s.Effect === "Allow")) {
+                    // The cluster policy's own CreateServiceLinkedRole stays out: that role is made once beforehand.
+                    for (const action of asList(statement.Action).filter((a) => a !== "iam:CreateServiceLinkedRole")) {
+                        for (const pattern of statement.Resource === undefined || statement.Resource === null ? ["*"] : asList(statement.Resource)) {
+                            const resource = representative(action, pattern);
+                            // Under mocks a queue's or bucket's ARN is unknown: the program statement then names the representative.
+                            const known = statement.Resource !== undefined && statement.Resource !== null && (pattern.startsWith("arn:") || pattern === "*");
+                            const given = known ? statement : { ...statement, Resource: resource };
+                            if (evaluate([{ Version: "2012-10-17", Statement: [given] }], { action, resource, context: contextFor(statement) }, boundary(environment)) !== "allowed") {
+                                refused.push(`${action} ${resource}`);
+                            }
+                        }
                     }
                 }
-            }
-        }
-        assert.deepEqual(refused, []);
-    });
+                assert.deepEqual(refused, []);
+            });
 
-    it("allows nothing beyond them: no IAM writes, S3 and KMS only on the project's, EKS only on its clusters", () => {
-        const given = new Set(programStatements().flatMap((statement) => asList(statement.Action)));
-        assert.deepEqual([...allowedActions([boundary()])].filter((action) => !given.has(action)), []);
-        for (const action of ["iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:CreateServiceLinkedRole", "iam:CreateAccessKey", "logs:CreateLogGroup"]) {
-            assert.notEqual(evaluate([boundary()], { action, resource: `arn:aws:iam::${accountId}:role/eks-app/x` }), "allowed", action);
-        }
-        assert.equal(evaluate([boundary()], { action: "iam:PassRole", resource: `arn:aws:iam::${accountId}:role/admin`, context: { "iam:PassedToService": "ec2.amazonaws.com" } }), "not allowed");
-        assert.equal(evaluate([boundary()], { action: "iam:PassRole", resource: `arn:aws:iam::${accountId}:role/eks-app/x`, context: { "iam:PassedToService": "lambda.amazonaws.com" } }), "not allowed");
-        assert.equal(evaluate([boundary()], { action: "s3:GetObject", resource: "arn:aws:s3:::someone-elses-bucket/secret" }), "not allowed");
-        assert.equal(evaluate([boundary()], { action: "kms:Decrypt", resource: `arn:aws:kms:${region}:${accountId}:key/foreign`, context: { "aws:ResourceTag/project": "other" } }), "not allowed");
-        assert.equal(evaluate([boundary()], { action: "eks:DescribeCluster", resource: `arn:aws:eks:${region}:${accountId}:cluster/other` }), "not allowed");
-    });
+            it("allows nothing beyond what either stack's program roles are given: no IAM writes, S3 and KMS only on the project's, EKS only on its clusters", () => {
+                // Either stack's: what a stack creates depends on its config (staging can keep Loki's logs in S3 too).
+                const given = new Set((["staging", "production"] as const).flatMap(programStatements).flatMap((statement) => asList(statement.Action)));
+                const ceiling = boundary(environment);
+                assert.deepEqual([...allowedActions([ceiling])].filter((action) => !given.has(action)), []);
+                for (const action of ["iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:CreateServiceLinkedRole", "iam:CreateAccessKey", "logs:CreateLogGroup"]) {
+                    assert.notEqual(evaluate([ceiling], { action, resource: `arn:aws:iam::${accountId}:role/eks-app/x` }), "allowed", action);
+                }
+                assert.equal(evaluate([ceiling], { action: "iam:PassRole", resource: `arn:aws:iam::${accountId}:role/admin`, context: { "iam:PassedToService": "ec2.amazonaws.com" } }), "not allowed");
+                assert.equal(evaluate([ceiling], { action: "iam:PassRole", resource: `arn:aws:iam::${accountId}:role/eks-app/x`, context: { "iam:PassedToService": "lambda.amazonaws.com" } }), "not allowed");
+                assert.equal(evaluate([ceiling], { action: "s3:GetObject", resource: "arn:aws:s3:::someone-elses-bucket/secret" }), "not allowed");
+                assert.equal(evaluate([ceiling], { action: "kms:Decrypt", resource: `arn:aws:kms:${region}:${accountId}:key/foreign`, context: { "aws:ResourceTag/project": "other" } }), "not allowed");
+                assert.equal(evaluate([ceiling], { action: "eks:DescribeCluster", resource: `arn:aws:eks:${region}:${accountId}:cluster/other` }), "not allowed");
+            });
+
+            it(`lets a role under it reach ${environment}'s cluster, queue, bucket, keys and node role, and not ${otherEnvironment[environment]}'s (but for passing its node role)`, () => {
+                const reach = (env: DeliveryEnvironment): Request[] => {
+                    const other = `eks-app-${stackOf[env]}`;
+                    const tagged = { "aws:ResourceTag/project": "eks-app", "aws:ResourceTag/environment": env };
+                    return [
+                        { action: "eks:DescribeCluster", resource: `arn:aws:eks:${region}:${accountId}:cluster/${other}` },
+                        { action: "eks-auth:AssumeRoleForPodIdentity", resource: `arn:aws:eks:${region}:${accountId}:cluster/${other}` },
+                        { action: "sqs:ReceiveMessage", resource: `arn:aws:sqs:${region}:${accountId}:${other}-karpenter` },
+                        { action: "s3:ListBucket", resource: `arn:aws:s3:::${other}-logs-${accountId}-${region}` },
+                        { action: "s3:GetObject", resource: `arn:aws:s3:::${other}-logs-${accountId}-${region}/chunks/1` },
+                        { action: "kms:Decrypt", resource: `arn:aws:kms:${region}:${accountId}:key/volumes`, context: tagged },
+                        { action: "kms:CreateGrant", resource: `arn:aws:kms:${region}:${accountId}:key/volumes`, context: tagged },
+                        { action: "iam:PassRole", resource: `arn:aws:iam::${accountId}:role/eks-app/autoscaling-karpenter-node-1`, context: { ...tagged, "iam:PassedToService": "ec2.amazonaws.com" } },
+                    ];
+                };
+                // What a role the deploy role creates may be given at most: everything, capped by the boundary.
+                const anything = (requests: Request[]): PolicyDocument[] => [{ Version: "2012-10-17", Statement: requests.map((request) => ({ Effect: "Allow", Action: request.action, Resource: request.resource })) }];
+                const decide = (requests: Request[]) => requests.map((request) => `${request.action} ${request.resource} ${evaluate(anything(requests), request, boundary(environment))}`);
+
+                const own = reach(environment);
+                assert.deepEqual(decide(own), own.map((request) => `${request.action} ${request.resource} allowed`));
+                const others = reach(otherEnvironment[environment]).filter((request) => !passRoleSpansEnvironments(request));
+                assert.deepEqual(decide(others), others.map((request) => `${request.action} ${request.resource} not allowed`));
+            });
+        });
+    }
 });
