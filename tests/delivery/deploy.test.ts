@@ -99,7 +99,7 @@ describe("deploy.sh (stand-in pulumi, fake app, a real git history)", () => {
             FAKE_PULUMI_LOCKED: options.locked ? "1" : "",
             FAKE_PULUMI_PENDING: JSON.stringify(options.pending ?? []),
             FAKE_PULUMI_UP_WAITS: options.upWaits ? "1" : "",
-            EKS_APP_PERMISSIONS_BOUNDARY_ARN: "arn:aws:iam::123456789012:policy/eks-app-ci/eks-app-program-boundary",
+            EKS_APP_PERMISSIONS_BOUNDARY_ARN: "arn:aws:iam::123456789012:policy/eks-app-ci/eks-app-staging-program-boundary",
             GITHUB_STEP_SUMMARY: files.summary,
             GITHUB_OUTPUT: files.outputs,
             SMOKE_READY_ATTEMPTS: "2",
@@ -142,7 +142,7 @@ describe("deploy.sh (stand-in pulumi, fake app, a real git history)", () => {
             ]);
             assert.deepEqual(ups(calls), [["up", "--yes", "--stack", "dev", "--message", history.newer, "--policy-pack", "policy"]]);
             assert.deepEqual(upPrograms, ["program of new"]);
-            assert.ok(calls.some((call) => call.join(" ") === `config set iamPermissionsBoundaryArn arn:aws:iam::123456789012:policy/eks-app-ci/eks-app-program-boundary --stack dev`));
+            assert.ok(calls.some((call) => call.join(" ") === `config set iamPermissionsBoundaryArn arn:aws:iam::123456789012:policy/eks-app-ci/eks-app-staging-program-boundary --stack dev`));
             assert.deepEqual(calls.at(-1), ["stack", "tag", "set", "eks-app:last-good-commit", history.newer, "--stack", "dev"]);
             assert.equal(lastGoodAfter, history.newer);
             assert.equal(outputs, `url=${app?.url}\n`);

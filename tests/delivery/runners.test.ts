@@ -67,6 +67,7 @@ describe("runners and the clusters' API endpoints", () => {
 
     it("finds every job that runs pulumi against a stack, with its stacks resolved", () => {
         assert.deepEqual(jobs.map((job) => `${job.where} ${job.stack}`).sort(), [
+            "deploy.yml registry dev",
             "deploy.yml staging dev",
             "destroy.yml destroy dev",
             "destroy.yml destroy prod",

@@ -159,7 +159,7 @@ describe("GitHub workflows", () => {
         }
     });
 
-    it("assume, in each environment, only the role that trusts that environment, and give every stack the program's boundary", () => {
+    it("assume, in each environment, only the role that trusts that environment, and give each stack its own environment's boundary", () => {
         const roleOf = (uses: { with?: Record<string, string> }[]) =>
             uses.map((step) => step.with?.["aws-role-arn"] ?? step.with?.["role-to-assume"]).find((role) => role !== undefined);
         const assumed = workflows.flatMap(({ file, yaml }) =>
@@ -167,29 +167,34 @@ describe("GitHub workflows", () => {
                 const steps = (job.steps ?? []) as { uses?: string; with?: Record<string, string> }[];
                 const role = roleOf(steps.filter((step) => step.uses === "./.github/actions/pulumi-setup" || step.uses?.startsWith("aws-actions/configure-aws-credentials@")));
                 if (role === undefined) return [];
-                for (const step of steps.filter((step) => step.uses === "./.github/actions/pulumi-setup")) {
-                    assert.equal(step.with?.["permissions-boundary-arn"], "${{ vars.AWS_PERMISSIONS_BOUNDARY_ARN }}", `${file} ${jobName}`);
-                }
+                const setup = steps.find((step) => step.uses === "./.github/actions/pulumi-setup");
                 const environment = (job as { environment?: string | { name: string } }).environment;
-                return [[file, jobName, typeof environment === "object" ? environment.name : (environment ?? "none"), role]];
+                return [[file, jobName, typeof environment === "object" ? environment.name : (environment ?? "none"), role, setup?.with?.stack ?? "no stack", setup?.with?.["permissions-boundary-arn"] ?? "no boundary"]];
             }),
         );
 
+        const staging = ["dev", "${{ vars.AWS_STAGING_PERMISSIONS_BOUNDARY_ARN }}"];
+        const production = ["prod", "${{ vars.AWS_PRODUCTION_PERMISSIONS_BOUNDARY_ARN }}"];
         assert.deepEqual(assumed, [
-            ["deploy.yml", "image", "none", "${{ vars.AWS_IMAGE_PUSH_ROLE_ARN }}"],
-            ["deploy.yml", "staging", "staging", "${{ vars.AWS_STAGING_DEPLOY_ROLE_ARN }}"],
+            ["deploy.yml", "registry", "staging", "${{ vars.AWS_STAGING_DEPLOY_ROLE_ARN }}", ...staging],
+            ["deploy.yml", "image", "none", "${{ vars.AWS_IMAGE_PUSH_ROLE_ARN }}", "no stack", "no boundary"],
+            ["deploy.yml", "staging", "staging", "${{ vars.AWS_STAGING_DEPLOY_ROLE_ARN }}", ...staging],
             [
                 "destroy.yml",
                 "destroy",
                 "${{ inputs.stack == 'prod' && 'production' || 'staging' }}",
                 "${{ inputs.stack == 'prod' && vars.AWS_PRODUCTION_DEPLOY_ROLE_ARN || vars.AWS_STAGING_DEPLOY_ROLE_ARN }}",
+                "${{ inputs.stack }}",
+                "${{ inputs.stack == 'prod' && vars.AWS_PRODUCTION_PERMISSIONS_BOUNDARY_ARN || vars.AWS_STAGING_PERMISSIONS_BOUNDARY_ARN }}",
             ],
-            ["promote.yml", "production", "production", "${{ vars.AWS_PRODUCTION_DEPLOY_ROLE_ARN }}"],
+            ["promote.yml", "production", "production", "${{ vars.AWS_PRODUCTION_DEPLOY_ROLE_ARN }}", ...production],
             [
                 "pull-request.yml",
                 "preview",
                 "${{ matrix.environment }}",
                 "${{ matrix.stack == 'prod' && vars.AWS_PRODUCTION_PREVIEW_ROLE_ARN || vars.AWS_STAGING_PREVIEW_ROLE_ARN }}",
+                "${{ matrix.stack }}",
+                "${{ matrix.stack == 'prod' && vars.AWS_PRODUCTION_PERMISSIONS_BOUNDARY_ARN || vars.AWS_STAGING_PERMISSIONS_BOUNDARY_ARN }}",
             ],
         ]);
         const matrix = (workflow("pull-request.yml").yaml.jobs.preview as { strategy?: { matrix?: { include?: unknown } } }).strategy?.matrix?.include;
@@ -209,6 +214,33 @@ describe("GitHub workflows", () => {
         assert.deepEqual(production?.needs?.map((need) => need.value), ["verify"]);
     });
 
+    it("create each stack's repository as that stack's deploy role before anything pushes to it or copies into it", () => {
+        type Step = { uses?: string; run?: string; with?: Record<string, string> };
+        const jobs = (file: string) => workflow(file).yaml.jobs as Record<string, { needs?: string | string[]; steps: Step[] }>;
+        const index = (steps: Step[], pattern: RegExp) => steps.findIndex((step) => pattern.test(step.run ?? ""));
+        const setupStack = (steps: Step[]) => steps.find((step) => step.uses === "./.github/actions/pulumi-setup")?.with?.stack;
+
+        // Staging: its own job, in the staging environment with staging's deploy role (above), before the image job.
+        const deploy = jobs("deploy.yml");
+        assert.equal(setupStack(deploy.registry.steps), "dev");
+        assert.ok(index(deploy.registry.steps, /^scripts\/deploy\/ensure-repository\.sh --stack dev --region "\$REGION"$/) >= 0);
+        assert.deepEqual([deploy.image.needs].flat(), ["registry"]);
+        assert.ok(index(deploy.image.steps, /ensure-repository/) < 0, "the image-push role cannot create a repository");
+
+        // Production: in the production job, after pulumi-setup, before the copy.
+        const production = jobs("promote.yml").production.steps;
+        const ensure = index(production, /^scripts\/deploy\/ensure-repository\.sh --stack prod --region "\$REGION"$/);
+        assert.equal(setupStack(production), "prod");
+        assert.ok(ensure > production.findIndex((step) => step.uses === "./.github/actions/pulumi-setup"));
+        assert.ok(ensure < index(production, /promote-image\.sh/), "created before the image is copied into it");
+    });
+
+    it("preview with the policy pack, which alone holds what the program's roles may trust", () => {
+        const steps = (workflow("pull-request.yml").yaml.jobs.preview.steps ?? []) as { uses?: string; with?: Record<string, unknown> }[];
+        const preview = steps.find((step) => step.uses?.startsWith("pulumi/actions@") && step.with?.command === "preview");
+        assert.equal(preview?.with?.policyPacks, "policy");
+    });
+
     it("deploy on pushes to main and promote only after a deploy run or by hand", () => {
         assert.deepEqual(Object.keys(workflow("deploy.yml").template.events), ["push"]);
         assert.deepEqual(workflow("deploy.yml").template.events.push?.branches, ["main"]);
@@ -225,6 +257,7 @@ describe("GitHub workflows", () => {
         assert.deepEqual(
             environments.map(([file, job, environment]) => [file, job, name(environment)]),
             [
+                ["deploy.yml", "registry", "staging"],
                 ["deploy.yml", "staging", "staging"],
                 ["destroy.yml", "destroy", "${{ inputs.stack == 'prod' && 'production' || 'staging' }}"],
                 ["promote.yml", "production", "production"],

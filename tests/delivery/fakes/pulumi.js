@@ -42,11 +42,21 @@ const command = args.slice(0, 3).join(" ");
 if (command === "config set imageTag" || command === "config set iamPermissionsBoundaryArn") {
     state.configured[`${process.cwd()} ${args[2]}`] = args[3];
     save();
+} else if (args[0] === "config" && args[1] === "rm") {
+    // Removing a key that is not set succeeds, as in the real CLI (config.Map.Remove).
+    delete state.configured[`${process.cwd()} ${args[2]}`];
+    save();
 } else if (args[0] === "cancel") {
     state.locked = false;
     save();
     console.log(`The currently running update for '${args[args.indexOf("--stack") + 1]}' has been canceled!`);
 } else if (args[0] === "up") {
+    // The flags of `pulumi up` the scripts use, with and without a value (pkg/cmd/pulumi/operations/up.go,
+    // v3.248.0); any other fails as the real CLI's flag parser does.
+    const valueFlags = ["--stack", "--message", "--policy-pack", "--target"];
+    for (let i = 1; i < args.length; i += valueFlags.includes(args[i]) ? 2 : 1) {
+        if (args[i] !== "--yes" && !valueFlags.includes(args[i])) fail(`unknown flag: ${args[i]}`);
+    }
     if (state.locked) fail("the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or delete the lock file with `pulumi cancel`.");
     state.ups += 1;
     const tag = state.configured[`${process.cwd()} imageTag`];
