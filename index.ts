@@ -12,10 +12,12 @@ import { DnsRecord } from "./components/dns";
 import { AwsContext } from "./components/iam-documents";
 import { Monitoring } from "./components/monitoring";
 import { Network } from "./components/network";
+import { IamPlacement } from "./components/pod-identity";
 import { Redis } from "./components/redis";
 import { Registry } from "./components/registry";
 import { appContainerName, appName, LoadBalancerSettings, WebApp } from "./components/web-app";
 import { configuredAlertUrls, configuredRedisPassword, readSettings, Settings } from "./stacks";
+import { programIamPath } from "./stacks/naming";
 
 interface WorkloadTarget {
     provider: k8s.Provider;
@@ -29,6 +31,11 @@ interface WorkloadTarget {
     placement?: (workload: Workload) => PodPlacement;
     /** On AWS: what Loki's S3 bucket and its Pod Identity role need. */
     aws?: { provider: aws.Provider; context: AwsContext; cluster: pulumi.Input<string> };
+}
+
+/** Every role and instance profile of the stack: under its own path, with the configured boundary. */
+function iamPlacement(settings: Settings): IamPlacement {
+    return { path: programIamPath(settings.stack), permissionsBoundaryArn: settings.iamPermissionsBoundaryArn };
 }
 
 function deployMonitoring(settings: Settings, target: WorkloadTarget): Monitoring | undefined {
@@ -57,7 +64,7 @@ function deployMonitoring(settings: Settings, target: WorkloadTarget): Monitorin
                     ? {
                           kind: "s3",
                           aws: target.aws.context,
-                          iam: { permissionsBoundaryArn: settings.iamPermissionsBoundaryArn },
+                          iam: iamPlacement(settings),
                           clusterName: settings.clusterName,
                           cluster: target.aws.cluster,
                       }
@@ -168,7 +175,7 @@ async function deployToAws(settings: Settings & { region: string }) {
         "cluster",
         {
             aws: caller.aws,
-            iam: { permissionsBoundaryArn: settings.iamPermissionsBoundaryArn },
+            iam: iamPlacement(settings),
             clusterName: settings.clusterName,
             kubernetesVersion: settings.kubernetesVersion,
             vpcId: network.vpcId,
@@ -203,7 +210,7 @@ async function deployToAws(settings: Settings & { region: string }) {
         "autoscaling",
         {
             aws: caller.aws,
-            iam: { permissionsBoundaryArn: settings.iamPermissionsBoundaryArn },
+            iam: iamPlacement(settings),
             environment: autoscalingEnvironment,
             clusterName: settings.clusterName,
             cluster: cluster.name,

@@ -6,7 +6,6 @@ import { AwsContext, managedPolicies, managedPolicyArn, serviceTrust } from "./i
 import { karpenterControllerPolicy } from "./karpenter-policy";
 import { nodePoolLabel } from "./autoscaling-profile";
 import { IamPlacement, PodIdentity } from "./pod-identity";
-import { programIamPath } from "../stacks/naming";
 
 /** The vendored karpenter and karpenter-crd charts (charts/); the controller image is pinned by digest in the chart. */
 export const karpenterChartVersion = "1.14.1";
@@ -96,7 +95,7 @@ export class KarpenterController extends pulumi.ComponentResource {
         this.nodeRole = new aws.iam.Role(
             `${name}-node`,
             {
-                path: programIamPath,
+                path: args.iam.path,
                 permissionsBoundary: args.iam.permissionsBoundaryArn,
                 assumeRolePolicy: JSON.stringify(serviceTrust("ec2.amazonaws.com")),
                 description: `Nodes Karpenter launches in ${args.clusterName}`,
@@ -113,7 +112,7 @@ export class KarpenterController extends pulumi.ComponentResource {
                     { parent },
                 ),
         );
-        this.instanceProfile = new aws.iam.InstanceProfile(`${name}-node`, { path: programIamPath, role: this.nodeRole.name }, { parent });
+        this.instanceProfile = new aws.iam.InstanceProfile(`${name}-node`, { path: args.iam.path, role: this.nodeRole.name }, { parent });
         // Lets the nodes join: EKS maps the role to the node identity and groups.
         const nodeAccess = new aws.eks.AccessEntry(
             `${name}-node`,

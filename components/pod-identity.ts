@@ -1,10 +1,11 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AwsContext, PolicyDocument, podIdentityTrust } from "./iam-documents";
-import { programIamPath } from "../stacks/naming";
 
-/** Where the program's IAM roles live: the program's path, and the boundary the CI deploy role requires on each. */
+/** Where the program's IAM roles live: the stack's path, and the boundary the CI deploy role requires on each. */
 export interface IamPlacement {
+    /** The stack's IAM path (stacks/naming.ts `programIamPath`): the only one its deploy role may create roles in or pass roles from. */
+    path: string;
     /** The permissions boundary set on every role (bootstrap's boundary when CI deploys); unset for none. */
     permissionsBoundaryArn?: string;
 }
@@ -25,7 +26,7 @@ export function createPodIdentityRole(parent: pulumi.Resource, name: string, arg
     const role = new aws.iam.Role(
         name,
         {
-            path: programIamPath,
+            path: args.iam.path,
             permissionsBoundary: args.iam.permissionsBoundaryArn,
             assumeRolePolicy: JSON.stringify(podIdentityTrust(args.aws, args.clusterName, args.namespace, args.serviceAccount)),
             description: `${args.namespace}/${args.serviceAccount} in ${args.clusterName} (EKS Pod Identity)`,

@@ -4,8 +4,14 @@
 
 export const projectName = "eks-app";
 
-/** IAM path of every role and policy the program creates (cluster, nodes, addons); the deploy role manages these. */
-export const programIamPath = `/${projectName}/`;
+/**
+ * IAM path of every role and instance profile one stack creates (cluster, nodes, addons): `/eks-app/<stack>/`. Per
+ * stack because iam:PassRole can be scoped only by the passed role's ARN, never its tags: the path is what keeps one
+ * environment's deploy role and roles from passing another's.
+ */
+export function programIamPath(stack: string): string {
+    return `/${projectName}/${stack}/`;
+}
 /** IAM path of CI's own roles and policies (bootstrap/); the deploy roles cannot change these. */
 export const ciIamPath = `/${projectName}-ci/`;
 

@@ -164,8 +164,8 @@ describe("cluster", () => {
         it("gives the CNI and the EBS CSI driver their own Pod Identity roles, bound to their service accounts", () => {
             const cni = addon(staging, "vpc-cni").inputs.podIdentityAssociations;
             const ebs = addon(staging, "aws-ebs-csi-driver").inputs.podIdentityAssociations;
-            assert.deepEqual(cni, [{ roleArn: `arn:aws:iam::${testAccountId}:role/eks-app/cluster-vpc-cni`, serviceAccount: "aws-node" }]);
-            assert.deepEqual(ebs, [{ roleArn: `arn:aws:iam::${testAccountId}:role/eks-app/cluster-ebs-csi`, serviceAccount: "ebs-csi-controller-sa" }]);
+            assert.deepEqual(cni, [{ roleArn: `arn:aws:iam::${testAccountId}:role/eks-app/dev/cluster-vpc-cni`, serviceAccount: "aws-node" }]);
+            assert.deepEqual(ebs, [{ roleArn: `arn:aws:iam::${testAccountId}:role/eks-app/dev/cluster-ebs-csi`, serviceAccount: "ebs-csi-controller-sa" }]);
         });
 
         it("makes each addon with a role wait for the role's policy, which then outlives it on destroy", () => {

@@ -122,7 +122,7 @@ for (const stack of ["dev", "prod"] as const) {
             const entry = run.one("aws:eks/accessEntry:AccessEntry", "autoscaling-karpenter-node");
             const role = run.one("aws:iam/role:Role", "autoscaling-karpenter-node");
             assert.equal(entry.inputs.type, "EC2_LINUX");
-            assert.match(entry.inputs.principalArn, new RegExp(`role/eks-app/${role.name}$`));
+            assert.match(entry.inputs.principalArn, new RegExp(`role/eks-app/${stack}/${role.name}$`));
         });
 
         it("wires the controller to an encrypted interruption queue kept as briefly as the reference keeps it", () => {

@@ -91,11 +91,12 @@ describe("platform", () => {
     });
 
     describe("IAM placement", () => {
-        it("puts every role under /eks-app/, where the CI deploy role may manage them", () => {
-            for (const run of [staging, production]) {
+        it("puts every role and instance profile under its stack's path, the only one its deploy role may manage or pass roles from", () => {
+            for (const [run, path] of [[staging, "/eks-app/dev/"], [production, "/eks-app/prod/"]] as const) {
                 const roles = run.ofType("aws:iam/role:Role");
-                assert.ok(roles.length >= 4);
-                for (const role of roles) assert.equal(role.inputs.path, "/eks-app/", role.name);
+                const instanceProfiles = run.ofType("aws:iam/instanceProfile:InstanceProfile");
+                assert.ok(roles.length >= 4 && instanceProfiles.length >= 1);
+                for (const resource of [...roles, ...instanceProfiles]) assert.equal(resource.inputs.path, path, `${resource.type} ${resource.name}`);
             }
         });
 

@@ -29,7 +29,9 @@ export const iamArn = (ctx: AwsContext, resource: string) => `arn:${ctx.partitio
 export const regional = (ctx: AwsContext, service: string, resource: string) => `arn:${ctx.partition}:${service}:${ctx.region}:${ctx.accountId}:${resource}`;
 /** The boundary every role the program creates in this environment must carry; only its deploy role's CreateRole can set it. */
 export const programBoundaryArn = (ctx: AwsContext, environment: DeliveryEnvironment) => iamArn(ctx, `policy${ciIamPath}${programBoundaryName(environment)}`);
-export const programRoles = (ctx: AwsContext) => iamArn(ctx, `role${programIamPath}*`);
+/** The roles of the environment's stack, under /eks-app/<stack>/: iam:PassRole can be scoped by nothing else. */
+export const programRoles = (ctx: AwsContext, environment: DeliveryEnvironment) => iamArn(ctx, `role${programIamPath(stackOf[environment])}*`);
+export const programInstanceProfiles = (ctx: AwsContext, environment: DeliveryEnvironment) => iamArn(ctx, `instance-profile${programIamPath(stackOf[environment])}*`);
 export const ciRoles = (ctx: AwsContext) => iamArn(ctx, `role${ciIamPath}*`);
 
 /** The cluster, its ECR repository and its log group are named after the stack: eks-app-dev, eks-app-prod. */

@@ -26,7 +26,7 @@ export function previewPolicy(ctx: DeliveryContext, environment: DeliveryEnviron
             Action: ["ecr:DescribeRepositories", "ecr:DescribeImages", "ecr:GetLifecyclePolicy", "ecr:GetRepositoryPolicy", "ecr:ListTagsForResource"],
             Resource: regional(ctx, "ecr", `repository/${name}`),
         },
-        { Sid: "ReadRoles", Effect: "Allow", Action: roleReadActions, Resource: [programRoles(ctx), previewRoleArn] },
+        { Sid: "ReadRoles", Effect: "Allow", Action: roleReadActions, Resource: [programRoles(ctx, environment), previewRoleArn] },
         {
             Sid: "ReadTaggedKeys",
             Effect: "Allow",

@@ -2,8 +2,8 @@
 // environment: the most they may ever do, shaped like what they need (aws-managed.ts, components/iam-documents.ts,
 // components/karpenter-policy.ts). One per environment, so a role staging's deploy role creates cannot reach
 // production's cluster, queue, bucket, keys or node role.
-//   - IAM only to hand the environment's own program roles to EC2 and to read instance profiles (Karpenter launches
-//     nodes with them); nothing that creates or changes a role, policy or user;
+//   - IAM only to hand the environment's own program roles (its stack's path) to EC2 and to read instance profiles
+//     (Karpenter launches nodes with them); nothing that creates or changes a role, policy or user;
 //   - S3 only on the environment's buckets (eks-app-<stack>-*: Loki's), SQS only on its queues, no CloudWatch Logs;
 //   - KMS only on keys tagged project=eks-app and the environment, EKS only on the environment's cluster;
 //   - EC2, load balancers and Auto Scaling as the EKS policies need them, in either environment: Kubernetes'
@@ -69,12 +69,12 @@ export function programBoundary(ctx: AwsContext, environment: DeliveryEnvironmen
         },
         { Sid: "PullImages", Effect: "Allow", Action: ofService("ecr"), Resource: "*" },
         {
-            // Not by tag: IAM never puts a passed role's tags in the request (User Guide, "Grant a user permissions
-            // to pass a role"), and the roles' names and path carry no environment, so this spans both (README: roles).
+            // By path, not tag: IAM never puts a passed role's tags in the request (User Guide, "Grant a user
+            // permissions to pass a role").
             Sid: "HandTheNodeRoleToEc2",
             Effect: "Allow",
             Action: "iam:PassRole",
-            Resource: programRoles(ctx),
+            Resource: programRoles(ctx, environment),
             Condition: { StringEquals: { "iam:PassedToService": ["ec2.amazonaws.com", "ec2.amazonaws.com.cn"] } },
         },
         { Sid: "ReadInstanceProfiles", Effect: "Allow", Action: ["iam:GetInstanceProfile", "iam:ListInstanceProfiles"], Resource: [iamArn(ctx, "instance-profile/*"), "*"] },

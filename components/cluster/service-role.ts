@@ -2,7 +2,6 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { managedPolicyArn, serviceTrust } from "../iam-documents";
 import { IamPlacement } from "../pod-identity";
-import { programIamPath } from "../../stacks/naming";
 
 export interface ServiceRoleArgs {
     /** The AWS service principal that assumes the role, e.g. eks.amazonaws.com. */
@@ -19,7 +18,7 @@ export function createServiceRole(parent: pulumi.Resource, name: string, args: S
     const role = new aws.iam.Role(
         name,
         {
-            path: programIamPath,
+            path: args.iam.path,
             permissionsBoundary: args.iam.permissionsBoundaryArn,
             assumeRolePolicy: JSON.stringify(serviceTrust(args.service)),
             description: args.description,

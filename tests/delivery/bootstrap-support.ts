@@ -15,11 +15,6 @@ export const bucket = "eks-app-pulumi-state-20260101";
 export const roleKeys = ["imagePush", "stagingDeploy", "productionDeploy", "stagingPreview", "productionPreview"] as const;
 export const deployRoleOf: Record<DeliveryEnvironment, (typeof roleKeys)[number]> = { staging: "stagingDeploy", production: "productionDeploy" };
 export const otherEnvironment: Record<DeliveryEnvironment, DeliveryEnvironment> = { staging: "production", production: "staging" };
-/**
- * The one grant that still spans both environments: IAM cannot scope iam:PassRole by the passed role's tags, and the
- * program's roles share one path (/eks-app/) with no environment in their names (README: roles).
- */
-export const passRoleSpansEnvironments = (call: { action: string }) => call.action === "iam:PassRole";
 
 function mockState(type: string, name: string, inputs: Record<string, any>): { id?: string; state: Record<string, any> } {
     switch (type) {

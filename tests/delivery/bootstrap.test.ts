@@ -3,12 +3,12 @@
 import { strict as assert } from "node:assert";
 import type { PolicyDocument, PolicyStatement } from "../../components/iam-documents";
 import { parseBootstrapConfig } from "../../bootstrap/config";
-import { stackOf } from "../../bootstrap/policies";
+import { passedToServices, stackOf } from "../../bootstrap/policies";
 import { runProgram, Run } from "../../harness";
 import { iamGuardrailViolations } from "../support/iam";
 import { allowedActions, evaluate, Request } from "./iam-evaluator";
 import { callsByType, CallContext, componentChildren, environmentNeutral, programDataSourceCalls } from "./program-aws-calls";
-import { accountId, asList, boundaryArnOf, bucket, deployRoleOf, oidcProviderArn, otherEnvironment, parsed, passRoleSpansEnvironments, region, roleKeys, runBootstrap } from "./bootstrap-support";
+import { accountId, asList, boundaryArnOf, bucket, deployRoleOf, oidcProviderArn, otherEnvironment, parsed, region, roleKeys, runBootstrap } from "./bootstrap-support";
 
 describe("bootstrap (GitHub OIDC, delivery roles, state backend)", function () {
     this.timeout(120000);
@@ -102,8 +102,8 @@ describe("bootstrap (GitHub OIDC, delivery roles, state backend)", function () {
                 program = await runProgram(stackOf[environment] as "dev" | "prod", {
                     config: { "eks-app:imageTag": "1111111111111111111111111111111111111111", "eks-app:iamPermissionsBoundaryArn": String(run.outputs[`${environment}PermissionsBoundaryArn`]) },
                 });
-                const name = `eks-app-${stackOf[environment]}`;
-                context = { environment, name, accountId, region, programBoundaryArn: boundaryArnOf(environment), deployRoleArn: roleArn(deployRoleOf[environment]) };
+                const stack = stackOf[environment];
+                context = { environment, stack, name: `eks-app-${stack}`, accountId, region, programBoundaryArn: boundaryArnOf(environment), deployRoleArn: roleArn(deployRoleOf[environment]) };
             });
 
             it("has a table entry for every AWS resource type the program creates", () => {
@@ -128,6 +128,7 @@ describe("bootstrap (GitHub OIDC, delivery roles, state backend)", function () {
                 const other = {
                     ...context,
                     environment: otherEnvironment[environment],
+                    stack: stackOf[otherEnvironment[environment]],
                     name: `eks-app-${stackOf[otherEnvironment[environment]]}`,
                     programBoundaryArn: boundaryArnOf(otherEnvironment[environment]),
                 };
@@ -136,12 +137,32 @@ describe("bootstrap (GitHub OIDC, delivery roles, state backend)", function () {
                         call.resource !== "*" &&
                         !/:(Describe|Get|List)/.test(call.action) &&
                         call.action !== "iam:CreateServiceLinkedRole" &&
-                        !environmentNeutral(call) &&
-                        !passRoleSpansEnvironments(call),
+                        !environmentNeutral(call),
                 );
                 assert.ok(writes.length > 50);
                 const allowed = writes.filter((call) => evaluate(deployPolicies(), call) === "allowed");
                 assert.deepEqual(allowed.map((call) => `${call.action} ${call.resource}`), []);
+            });
+
+            it(`touches no role or instance profile under /eks-app/${stackOf[otherEnvironment[environment]]}/, not even one carrying its own tags and boundary`, () => {
+                // PassRole carries no tags, so the path must hold every grant: a role this deploy role could put
+                // there, the other environment's deploy role and node roles could pass.
+                const misplaced = { ...context, stack: stackOf[otherEnvironment[environment]] };
+                const calls = callsOf(misplaced, Object.keys(callsByType)).filter((call) => /:iam::\d+:(role|instance-profile)\/eks-app\//.test(call.resource));
+                assert.ok(calls.length >= 30);
+                const allowed = calls.filter((call) => evaluate(deployPolicies(), call) === "allowed");
+                assert.deepEqual(allowed.map((call) => `${call.action} ${call.resource}`), []);
+            });
+
+            it(`alone passes the ${stackOf[environment]} program's roles, at the paths it gives them, to EKS, Pod Identity and EC2`, () => {
+                const passes = program.ofType("aws:iam/role:Role").flatMap((role) =>
+                    passedToServices.map((service): Request => ({ action: "iam:PassRole", resource: `arn:aws:iam::${accountId}:role${role.inputs.path}${role.name}`, context: { "iam:PassedToService": service } })),
+                );
+                assert.ok(passes.length >= 4 * passedToServices.length);
+                const show = (request: Request, decision: string) => `${request.resource} to ${request.context?.["iam:PassedToService"]}: ${decision}`;
+                const decisions = (key: string) => passes.map((request) => show(request, evaluate(policiesOf(key), request)));
+                assert.deepEqual(decisions(deployRoleOf[environment]), passes.map((request) => show(request, "allowed")));
+                assert.deepEqual(decisions(deployRoleOf[otherEnvironment[environment]]), passes.map((request) => show(request, "not allowed")));
             });
 
             it("creates the program's roles only because the stack gives them the boundary: without it CreateRole is denied", () => {
@@ -160,7 +181,7 @@ describe("bootstrap (GitHub OIDC, delivery roles, state backend)", function () {
             });
 
             it(`cannot create or re-bound a role with the ${otherEnvironment[environment]} boundary, which would let it reach ${otherEnvironment[environment]}`, () => {
-                const role = `arn:aws:iam::${accountId}:role/eks-app/cluster-node-1`;
+                const role = `arn:aws:iam::${accountId}:role/eks-app/${stackOf[environment]}/cluster-node-1`;
                 const withBoundary = (boundary: string, tags: "RequestTag" | "ResourceTag") => ({
                     "iam:PermissionsBoundary": boundary,
                     [`aws:${tags}/project`]: "eks-app",
@@ -186,13 +207,13 @@ describe("bootstrap (GitHub OIDC, delivery roles, state backend)", function () {
             for (const environment of ["staging", "production"] as const) {
                 for (const action of ["iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:SetDefaultPolicyVersion"]) deny({ action, resource: boundaryArnOf(environment) });
             }
-            deny({ action: "iam:DeleteRolePermissionsBoundary", resource: `arn:aws:iam::${accountId}:role/eks-app/cluster-node-1` });
+            deny({ action: "iam:DeleteRolePermissionsBoundary", resource: `arn:aws:iam::${accountId}:role/eks-app/dev/cluster-node-1` });
             for (const action of ["iam:UpdateAssumeRolePolicy", "iam:PutRolePolicy", "iam:DeleteRole"]) {
                 deny({ action, resource: roleArn("productionDeploy"), context: { "iam:PermissionsBoundary": boundaryArnOf("staging") } });
             }
             deny({
                 action: "iam:AttachRolePolicy",
-                resource: `arn:aws:iam::${accountId}:role/eks-app/cluster-node-1`,
+                resource: `arn:aws:iam::${accountId}:role/eks-app/dev/cluster-node-1`,
                 context: { "iam:PermissionsBoundary": boundaryArnOf("staging"), "iam:PolicyARN": "arn:aws:iam::aws:policy/AdministratorAccess", "aws:ResourceTag/project": "eks-app", "aws:ResourceTag/environment": "staging" },
             });
             for (const action of ["iam:CreateUser", "iam:CreateAccessKey", "iam:CreateLoginProfile"]) deny({ action, resource: `arn:aws:iam::${accountId}:user/someone` });
@@ -201,7 +222,7 @@ describe("bootstrap (GitHub OIDC, delivery roles, state backend)", function () {
         it("let the deploy roles pass the program's roles to EKS, Pod Identity and EC2 (Karpenter's instance profile) only", () => {
             const pass = (service: string): Request => ({
                 action: "iam:PassRole",
-                resource: `arn:aws:iam::${accountId}:role/eks-app/cluster-node-1`,
+                resource: `arn:aws:iam::${accountId}:role/eks-app/dev/cluster-node-1`,
                 context: { "iam:PassedToService": service, "aws:ResourceTag/project": "eks-app", "aws:ResourceTag/environment": "staging" },
             });
             for (const service of ["eks.amazonaws.com", "pods.eks.amazonaws.com", "ec2.amazonaws.com"]) assert.equal(evaluate(policiesOf("stagingDeploy"), pass(service)), "allowed", service);
@@ -220,7 +241,7 @@ describe("bootstrap (GitHub OIDC, delivery roles, state backend)", function () {
         });
 
         for (const [key, environment] of [["stagingPreview", "staging"], ["productionPreview", "production"]] as const) {
-            it(`give the ${key} role reads, its stack's state and lock, and its own secrets key only`, () => {
+            it(`give the ${key} role reads (of roles, only its own stack's), its stack's state and lock, and its own secrets key only`, () => {
                 const preview = policiesOf(key);
                 for (const action of allowedActions(preview)) assert.match(action, /^[a-z0-9-]+:(Describe|Get|List)|^kms:(Decrypt|GenerateDataKey)$|^s3:(PutObject|DeleteObject)$/, action);
                 const stack = stackOf[environment];
@@ -231,6 +252,8 @@ describe("bootstrap (GitHub OIDC, delivery roles, state backend)", function () {
                 assert.equal(evaluate(preview, { action: "s3:PutObject", resource: `arn:aws:s3:::${bucket}/.pulumi/locks/organization/eks-app/${stack}/lock.json` }), "allowed");
                 assert.equal(evaluate(preview, { action: "kms:Decrypt", resource: `arn:aws:kms:${region}:${accountId}:key/pulumi-secrets-${environment}` }), "allowed");
                 assert.equal(evaluate(preview, { action: "kms:Decrypt", resource: `arn:aws:kms:${region}:${accountId}:key/pulumi-secrets-${otherEnvironment[environment]}` }), "not allowed");
+                assert.equal(evaluate(preview, { action: "iam:GetRole", resource: `arn:aws:iam::${accountId}:role/eks-app/${stack}/cluster-node-1` }), "allowed");
+                assert.equal(evaluate(preview, { action: "iam:GetRole", resource: `arn:aws:iam::${accountId}:role/eks-app/${other}/cluster-node-1` }), "not allowed");
             });
         }
     });

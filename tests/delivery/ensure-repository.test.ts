@@ -173,7 +173,7 @@ describe("ensure-repository.sh (stand-in aws and pulumi)", () => {
                     const roleArn = (key: string) => String(bootstrap.outputs[`${key}RoleArn`]);
                     const policiesOf = (key: string): PolicyDocument[] =>
                         bootstrap.resources.filter((r) => r.type === "aws:iam/policy:Policy" && r.name.startsWith(`${key}-`)).map((r) => parsed(r.inputs.policy));
-                    const context: CallContext = { environment, name: `eks-app-${stack}`, accountId, region, programBoundaryArn: boundaryArnOf(environment), deployRoleArn: roleArn(deployRoleOf[environment]) };
+                    const context: CallContext = { environment, stack, name: `eks-app-${stack}`, accountId, region, programBoundaryArn: boundaryArnOf(environment), deployRoleArn: roleArn(deployRoleOf[environment]) };
                     const repositoryArn = `arn:aws:ecr:${region}:${accountId}:repository/eks-app-${stack}`;
                     const stateObject = (path: string) => `arn:aws:s3:::${bucket}/.pulumi/${path}`;
                     const createdTypes = [...new Set(program.resources.filter((resource) => resource.custom && !isProvider(resource.type) && targeted(resource)).map((resource) => resource.type))];

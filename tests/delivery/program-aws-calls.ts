@@ -6,10 +6,13 @@
 // list_amazoncloudwatchlogs.html), with the condition keys the request carries: the tags the program's provider adds
 // to everything it creates (index.ts: project, environment) and the permissions boundary the program sets on roles.
 import type { DeliveryEnvironment } from "../../bootstrap/policies";
+import { programIamPath } from "../../stacks/naming";
 import type { Request } from "./iam-evaluator";
 
 export interface CallContext {
     environment: DeliveryEnvironment;
+    /** dev / prod: the program's roles and instance profiles live under /eks-app/<stack>/. */
+    stack: string;
     /** eks-app-dev / eks-app-prod: the cluster, repository and log group. */
     name: string;
     accountId: string;
@@ -42,7 +45,7 @@ const eks = (c: CallContext, resource: string) => arn(c, "eks", resource);
 const eksCalls = (c: CallContext, actions: string[], resources: string[]): Request[] =>
     actions.flatMap((action) => resources.map((resource) => ({ action: `eks:${action}`, resource: eks(c, resource), context: creating(c) })));
 
-const programRole = (c: CallContext, name: string) => `arn:aws:iam::${c.accountId}:role/eks-app/${name}`;
+const programRole = (c: CallContext, name: string) => `arn:aws:iam::${c.accountId}:role${programIamPath(c.stack)}${name}`;
 const passRole = (c: CallContext, role: string, service: string): Request => ({
     action: "iam:PassRole",
     resource: programRole(c, role),
@@ -194,7 +197,7 @@ export const callsByType: Record<string, Calls> = {
 const queue = (c: CallContext) => arn(c, "sqs", `${c.name}-karpenter`);
 const rule = (c: CallContext) => arn(c, "events", "rule/autoscaling-interruption-spot-1");
 const bucket = (c: CallContext) => `arn:aws:s3:::${c.name}-logs-${c.accountId}-${c.region}`;
-const instanceProfile = (c: CallContext) => `arn:aws:iam::${c.accountId}:instance-profile/eks-app/autoscaling-karpenter-node-1`;
+const instanceProfile = (c: CallContext) => `arn:aws:iam::${c.accountId}:instance-profile${programIamPath(c.stack)}autoscaling-karpenter-node-1`;
 
 Object.assign(callsByType, {
     "aws:eks/podIdentityAssociation:PodIdentityAssociation": (c: CallContext) => [

@@ -6,7 +6,7 @@ import type { PolicyDocument, PolicyStatement } from "../../components/iam-docum
 import { awsManagedPolicyActions, DeliveryEnvironment, stackOf } from "../../bootstrap/policies";
 import { runProgram, Run } from "../../harness";
 import { allowedActions, evaluate, Request } from "./iam-evaluator";
-import { accountId, asList, otherEnvironment, parsed, passRoleSpansEnvironments, region, runBootstrap } from "./bootstrap-support";
+import { accountId, asList, otherEnvironment, parsed, region, runBootstrap } from "./bootstrap-support";
 
 describe("the program boundaries, evaluated against the program's roles", function () {
     this.timeout(120000);
@@ -31,7 +31,8 @@ describe("the program boundaries, evaluated against the program's roles", functi
 
     for (const environment of ["staging", "production"] as const) {
         describe(`${environment}'s boundary`, () => {
-            const name = `eks-app-${stackOf[environment]}`;
+            const stack = stackOf[environment];
+            const name = `eks-app-${stack}`;
             /** A request that meets the program statement's own conditions, on a key or role of this environment. */
             const contextFor = (statement: PolicyStatement): Record<string, string> => ({
                 "aws:ResourceTag/project": "eks-app",
@@ -75,19 +76,21 @@ describe("the program boundaries, evaluated against the program's roles", functi
                 const ceiling = boundary(environment);
                 assert.deepEqual([...allowedActions([ceiling])].filter((action) => !given.has(action)), []);
                 for (const action of ["iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:CreateServiceLinkedRole", "iam:CreateAccessKey", "logs:CreateLogGroup"]) {
-                    assert.notEqual(evaluate([ceiling], { action, resource: `arn:aws:iam::${accountId}:role/eks-app/x` }), "allowed", action);
+                    assert.notEqual(evaluate([ceiling], { action, resource: `arn:aws:iam::${accountId}:role/eks-app/${stack}/x` }), "allowed", action);
                 }
                 assert.equal(evaluate([ceiling], { action: "iam:PassRole", resource: `arn:aws:iam::${accountId}:role/admin`, context: { "iam:PassedToService": "ec2.amazonaws.com" } }), "not allowed");
-                assert.equal(evaluate([ceiling], { action: "iam:PassRole", resource: `arn:aws:iam::${accountId}:role/eks-app/x`, context: { "iam:PassedToService": "lambda.amazonaws.com" } }), "not allowed");
+                assert.equal(evaluate([ceiling], { action: "iam:PassRole", resource: `arn:aws:iam::${accountId}:role/eks-app/${stack}/x`, context: { "iam:PassedToService": "lambda.amazonaws.com" } }), "not allowed");
                 assert.equal(evaluate([ceiling], { action: "s3:GetObject", resource: "arn:aws:s3:::someone-elses-bucket/secret" }), "not allowed");
                 assert.equal(evaluate([ceiling], { action: "kms:Decrypt", resource: `arn:aws:kms:${region}:${accountId}:key/foreign`, context: { "aws:ResourceTag/project": "other" } }), "not allowed");
                 assert.equal(evaluate([ceiling], { action: "eks:DescribeCluster", resource: `arn:aws:eks:${region}:${accountId}:cluster/other` }), "not allowed");
             });
 
-            it(`lets a role under it reach ${environment}'s cluster, queue, bucket, keys and node role, and not ${otherEnvironment[environment]}'s (but for passing its node role)`, () => {
+            it(`lets a role under it reach ${environment}'s cluster, queue, bucket, keys and node role, and not ${otherEnvironment[environment]}'s`, () => {
                 const reach = (env: DeliveryEnvironment): Request[] => {
                     const other = `eks-app-${stackOf[env]}`;
                     const tagged = { "aws:ResourceTag/project": "eks-app", "aws:ResourceTag/environment": env };
+                    // The Karpenter node role at the path that environment's program gives it.
+                    const nodeRole = (programs[env] as Run).one("aws:iam/role:Role", "autoscaling-karpenter-node");
                     return [
                         { action: "eks:DescribeCluster", resource: `arn:aws:eks:${region}:${accountId}:cluster/${other}` },
                         { action: "eks-auth:AssumeRoleForPodIdentity", resource: `arn:aws:eks:${region}:${accountId}:cluster/${other}` },
@@ -96,7 +99,7 @@ describe("the program boundaries, evaluated against the program's roles", functi
                         { action: "s3:GetObject", resource: `arn:aws:s3:::${other}-logs-${accountId}-${region}/chunks/1` },
                         { action: "kms:Decrypt", resource: `arn:aws:kms:${region}:${accountId}:key/volumes`, context: tagged },
                         { action: "kms:CreateGrant", resource: `arn:aws:kms:${region}:${accountId}:key/volumes`, context: tagged },
-                        { action: "iam:PassRole", resource: `arn:aws:iam::${accountId}:role/eks-app/autoscaling-karpenter-node-1`, context: { ...tagged, "iam:PassedToService": "ec2.amazonaws.com" } },
+                        { action: "iam:PassRole", resource: `arn:aws:iam::${accountId}:role${nodeRole.inputs.path}${nodeRole.name}`, context: { ...tagged, "iam:PassedToService": "ec2.amazonaws.com" } },
                     ];
                 };
                 // What a role the deploy role creates may be given at most: everything, capped by the boundary.
@@ -105,7 +108,7 @@ describe("the program boundaries, evaluated against the program's roles", functi
 
                 const own = reach(environment);
                 assert.deepEqual(decide(own), own.map((request) => `${request.action} ${request.resource} allowed`));
-                const others = reach(otherEnvironment[environment]).filter((request) => !passRoleSpansEnvironments(request));
+                const others = reach(otherEnvironment[environment]);
                 assert.deepEqual(decide(others), others.map((request) => `${request.action} ${request.resource} not allowed`));
             });
         });
