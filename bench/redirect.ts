@@ -153,17 +153,17 @@ async function main(): Promise<void> {
     // Two instances of the compiled app on the same Redis: as deployed (a redirect to a link read
     // within LINK_CACHE_SECONDS is answered from memory), and with that cache off, so that every
     // redirect reads Redis. Logs go to /dev/null: still produced, as in production, but not printed.
-    // CREATE_BURST only lets the seeding below create its links at once.
-    const startAppInstance = async (env: Record<string, string>, withProfile: boolean): Promise<{ url: string; pid: number; process: ChildProcess }> => {
+    // CREATE_BURST only lets the seeding below create its links (the one link and the spread) at once.
+    const startAppInstance = async (env: Record<string, string>, withProfile: boolean): Promise<{ url: string; process: ChildProcess }> => {
       const port = await freePort();
       const instance = spawn(process.execPath, [...(withProfile ? ["--cpu-prof", "--cpu-prof-dir", workDir] : []), APP_MAIN], {
-        env: { PATH: process.env.PATH, PORT: String(port), REDIS_HOST: "127.0.0.1", REDIS_PORT: String(redisPort), REDIS_PASSWORD, CREATE_BURST: String(SEEDED_LINKS), ...env },
+        env: { PATH: process.env.PATH, PORT: String(port), REDIS_HOST: "127.0.0.1", REDIS_PORT: String(redisPort), REDIS_PASSWORD, CREATE_BURST: String(SEEDED_LINKS + 1), ...env },
         stdio: ["ignore", "ignore", "inherit"],
       });
       children.push(instance);
       const url = `http://127.0.0.1:${port}`;
       await waitUntil("the app becoming ready", async () => (await fetch(`${url}/readyz`)).status === 200);
-      return { url, pid: Number(instance.pid), process: instance };
+      return { url, process: instance };
     };
     const app = await startAppInstance({}, profiling);
     const uncachedApp = await startAppInstance({ LINK_CACHE_SECONDS: "0" }, false);
@@ -191,13 +191,13 @@ async function main(): Promise<void> {
 
     console.log(`autocannon: app GET /:code, one link, ${DURATION_SECONDS} s with ${CONNECTIONS} connections …`);
     const visitsBefore = await visits();
-    const appResult = await measureRedirects(`${appUrl}/${code}`, app.pid);
+    const appResult = await measureRedirects(`${appUrl}/${code}`, Number(app.process.pid));
     const counted = (await visits()) - visitsBefore;
     // Warm-up redirects count too, and autocannon stops with up to one request per connection in flight.
     if (counted < appResult.redirects) throw new Error(`${appResult.redirects} redirects but only ${counted} visits counted`);
 
     console.log(`autocannon: app with LINK_CACHE_SECONDS=0, GET /:code over ${SEEDED_LINKS} links at random, ${DURATION_SECONDS} s with ${CONNECTIONS} connections …`);
-    const uncachedResult = await measureRedirects(uncachedApp.url, uncachedApp.pid, seededCodes);
+    const uncachedResult = await measureRedirects(uncachedApp.url, Number(uncachedApp.process.pid), seededCodes);
 
     console.log(`redis-benchmark: GET, ${REDIS_BENCHMARK_REQUESTS} requests with ${CONNECTIONS} clients …`);
     const redisGet = runRedisBenchmark(redisPort);

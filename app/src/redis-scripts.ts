@@ -40,7 +40,6 @@ redis.call('PEXPIRE', bucketKey, math.ceil(burst / refillPerMs))
 if idempotencyKey ~= '' then redis.call('SET', idempotencyKey, code, 'EX', idempotencyTtl) end
 return {'created', code}`;
 
-
 // KEYS: links; ARGV: the visits to add to each, in the same order. One command for a whole batch of
 // visits instead of one per link. A link deleted since its redirect (a takedown) gets no count, so a
 // late visit never brings back a hash holding only "visits".

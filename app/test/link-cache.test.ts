@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { LinkTargetCache } from "../src/link-cache";
-import { startTestApp, type TestApp } from "./support/app";
+import { shorten, startTestApp, type TestApp } from "./support/app";
 import { RedisServer } from "./support/redis-server";
 
 describe("the link target cache", () => {
@@ -43,12 +43,6 @@ describe("redirects and the link cache, against a real Redis", () => {
   after(async () => {
     await redis?.destroy();
   });
-
-  async function shorten(app: TestApp, url: string): Promise<string> {
-    const response = await fetch(`${app.baseUrl}/api/links`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ url }) });
-    assert.equal(response.status, 201);
-    return ((await response.json()) as { code: string }).code;
-  }
 
   const redirectStatus = async (app: TestApp, code: string): Promise<number> => (await fetch(`${app.baseUrl}/${code}`, { redirect: "manual" })).status;
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { startTestApp, waitForReady, type TestApp } from "./support/app";
+import { shorten, startTestApp, waitForReady, type TestApp } from "./support/app";
 import { RedisServer } from "./support/redis-server";
 
 const JSON_TYPE = { "Content-Type": "application/json" };
@@ -20,11 +20,6 @@ describe("when Redis restarts, fails or hangs", () => {
     await redis?.destroy();
   });
 
-  async function shorten(url: string): Promise<string> {
-    const response = await fetch(`${app.baseUrl}/api/links`, { method: "POST", headers: JSON_TYPE, body: JSON.stringify({ url }) });
-    assert.equal(response.status, 201);
-    return ((await response.json()) as { code: string }).code;
-  }
 
   async function visits(code: string): Promise<number> {
     const response = await fetch(`${app.baseUrl}/api/links/${code}`);
@@ -47,7 +42,7 @@ describe("when Redis restarts, fails or hangs", () => {
   it("keeps every link and visit count across a Redis restart (append-only file)", async () => {
     const expected = new Map<string, number>();
     for (let i = 0; i < 25; i++) {
-      const code = await shorten(`https://example.com/restart/${i}`);
+      const code = await shorten(app, `https://example.com/restart/${i}`);
       for (let v = 0; v < i % 4; v++) await visit(code);
       expected.set(code, i % 4);
     }
@@ -68,10 +63,10 @@ describe("when Redis restarts, fails or hangs", () => {
   });
 
   it("answers 503 fast while Redis is down, stays live, and recovers on its own when it returns", async () => {
-    const code = await shorten("https://example.com/outage");
+    const code = await shorten(app, "https://example.com/outage");
     await visit(code);
     assert.equal(await visits(code), 1, "the visit was stored before the outage");
-    const unvisited = await shorten("https://example.com/outage-unvisited");
+    const unvisited = await shorten(app, "https://example.com/outage-unvisited");
 
     await redis.stop();
 
@@ -103,11 +98,11 @@ describe("when Redis restarts, fails or hangs", () => {
     assert.equal(await visits(code), 1, "the data is intact; the visit made during the outage was lost, not its redirect");
     await visit(code);
     assert.equal(await visits(code), 2, "writes work again");
-    await shorten("https://example.com/after-outage");
+    await shorten(app, "https://example.com/after-outage");
   });
 
   it("answers 503 within the command timeout while Redis hangs, and recovers when it answers again", async () => {
-    const code = await shorten("https://example.com/hang");
+    const code = await shorten(app, "https://example.com/hang");
     redis.pause();
     try {
       const lookup = await timed(`/api/links/${code}`);
@@ -142,7 +137,7 @@ describe("when Redis restarts, fails or hangs", () => {
   });
 
   it("keeps redirecting while Redis refuses writes (maxmemory, noeviction), and reports the failing writes", async () => {
-    const code = await shorten("https://example.com/full");
+    const code = await shorten(app, "https://example.com/full");
     await visit(code);
     assert.equal(await visits(code), 1);
     await redis.command("CONFIG", "SET", "maxmemory-policy", "noeviction");

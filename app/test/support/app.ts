@@ -24,6 +24,13 @@ export async function startTestApp(redis: RedisServer, env: Record<string, strin
   return { baseUrl, logLines, stop: async () => void (await app.shutdown(0, 5_000)) };
 }
 
+/** Creates a link through the API and returns its code; anything but a 201 fails the test. */
+export async function shorten(app: TestApp, url: string): Promise<string> {
+  const response = await fetch(`${app.baseUrl}/api/links`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ url }) });
+  if (response.status !== 201) throw new Error(`creating a link for ${url} answered ${response.status}: ${await response.text()}`);
+  return ((await response.json()) as { code: string }).code;
+}
+
 /** Polls /readyz until it answers 200; fails after timeoutMs. */
 export async function waitForReady(baseUrl: string, timeoutMs: number): Promise<number> {
   const started = Date.now();
