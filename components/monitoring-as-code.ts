@@ -37,6 +37,22 @@ export function ruleFiles(): RuleFile[] {
     }));
 }
 
+/**
+ * The rule groups with each alert's runbook_url (a README anchor, `README.md#alert-<name>`, as promtool tests it)
+ * resolved against where the README is read, e.g. https://github.com/acme/eks-app/blob/main/. Unset: unchanged.
+ */
+export function resolveRunbookUrls(groups: RuleGroup[], baseUrl?: string): RuleGroup[] {
+    if (baseUrl === undefined) return groups;
+    return groups.map((group) => ({
+        ...group,
+        rules: group.rules.map((rule) => {
+            const annotations = rule.annotations as Record<string, string> | undefined;
+            if (!annotations?.runbook_url) return rule;
+            return { ...rule, annotations: { ...annotations, runbook_url: new URL(annotations.runbook_url, baseUrl).toString() } };
+        }),
+    }));
+}
+
 export interface Dashboard {
     /** The file's base name; the ConfigMap and the key Grafana's sidecar writes are named after it. */
     name: string;

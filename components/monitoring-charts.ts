@@ -29,10 +29,25 @@ export const grafanaService = `${kubePrometheusStackChart.release}-grafana`;
 export const lokiService = lokiChart.release;
 export const prometheusPort = 9090;
 export const lokiPort = 3100;
+export const alertmanagerPort = 9093;
 /** Loki's service account: its Pod Identity association names it. */
 export const lokiServiceAccount = "loki";
+/** Alertmanager's service account (the chart's default name, set explicitly): its Pod Identity association names it. */
+export const alertmanagerServiceAccount = `${kubePrometheusStackChart.release}-alertmanager`;
 
-/** The label Grafana's dashboard sidecar watches for (the chart's default), on ConfigMaps in any namespace. */
+/** The label Grafana's dashboard sidecar watches for (the chart's default), on ConfigMaps in its own namespace. */
 export const grafanaDashboardLabel = { grafana_dashboard: "1" };
+/** The ConfigMap annotation naming a dashboard's Grafana folder, which the sidecar reads (its folderAnnotation). */
+export const grafanaFolderAnnotation = "grafana_folder";
+
+/** The pod labels the charts give each component, for NetworkPolicy selectors (tests hold them to the renders). */
+export const podLabels = {
+    prometheus: { "app.kubernetes.io/name": "prometheus" },
+    alertmanager: { "app.kubernetes.io/name": "alertmanager" },
+    grafana: { "app.kubernetes.io/name": "grafana" },
+    loki: { "app.kubernetes.io/name": "loki", "app.kubernetes.io/component": "single-binary" },
+    alloy: { "app.kubernetes.io/name": "alloy" },
+    prometheusAdapter: { "app.kubernetes.io/name": "prometheus-adapter" },
+};
 /** The selector kube-prometheus-stack's Prometheus uses for rules, monitors and probes (`release: <release>`). */
 export const prometheusSelectorLabels = { release: kubePrometheusStackChart.release };

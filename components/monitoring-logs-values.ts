@@ -1,13 +1,15 @@
 // Chart values for Loki (single binary) and Grafana Alloy (the log shipper), as plain data for the render tests.
 import * as pulumi from "@pulumi/pulumi";
 import * as crypto from "crypto";
+import { PodPlacement } from "./autoscaling-profile";
 import { lokiPort, lokiService, lokiServiceAccount } from "./monitoring-charts";
 import { componentResources, MonitoringSizing, volumeRetention } from "./monitoring-sizing";
+import { placementValues, scrapeIntervalSeconds, tolerateEveryTaint } from "./monitoring-values";
 
 /** Where Loki keeps chunks and index: its volume, or an S3 bucket (its volume then holds only the WAL and caches). */
 export type LogStorage = { kind: "filesystem" } | { kind: "s3"; bucketName: pulumi.Input<string>; region: string };
 
-export function lokiValues(args: { sizing: MonitoringSizing; storage: LogStorage; storageClassName?: string }) {
+export function lokiValues(args: { sizing: MonitoringSizing; storage: LogStorage; storageClassName?: string; placement?: PodPlacement }) {
     const s3 = args.storage.kind === "s3" ? args.storage : undefined;
     const objectStore = s3 ? "s3" : "filesystem";
     return {
@@ -35,6 +37,7 @@ export function lokiValues(args: { sizing: MonitoringSizing; storage: LogStorage
             replicas: 1,
             // The rules sidecar loads Loki alerting rules from ConfigMaps; alerts come from Prometheus here.
             sidecar: false,
+            ...placementValues(args.placement),
             resources: componentResources[args.sizing.resourceTier].loki,
             persistence: {
                 enabled: true,
@@ -55,6 +58,11 @@ export function lokiValues(args: { sizing: MonitoringSizing; storage: LogStorage
         resultsCache: { enabled: false },
         lokiCanary: { enabled: false },
         test: { enabled: false },
+        // No rules sidecar, so no ClusterRole reading every ConfigMap and Secret: namespaced RBAC, and nothing in it.
+        sidecar: { rules: { enabled: false } },
+        rbac: { namespaced: true },
+        // Prometheus scrapes Loki (pushes failing, lines discarded), as often as everything else.
+        monitoring: { serviceMonitor: { enabled: true, interval: `${scrapeIntervalSeconds}s` } },
         // Loki never calls the Kubernetes API (EKS Pod Identity mounts its own token).
         defaults: { automountServiceAccountToken: false },
         serviceAccount: { create: true, name: lokiServiceAccount, automountServiceAccountToken: false },
@@ -146,6 +154,9 @@ loki.write "default" {
 `;
 }
 
+/** Where Alloy keeps its read positions (and WAL) on the node, so a new pod resumes where the last one stopped. */
+export const alloyHostStoragePath = "/var/lib/eks-app-alloy";
+
 export function alloyValues(args: { config: string; sizing: MonitoringSizing }) {
     return {
         global: { podSecurityContext: { seccompProfile: { type: "RuntimeDefault" } } },
@@ -153,7 +164,9 @@ export function alloyValues(args: { config: string; sizing: MonitoringSizing }) 
         configReloader: { enabled: false },
         alloy: {
             configMap: { create: true, content: args.config },
-            // Read-only: the node's pod log files. The storage path (positions, WAL) is a writable emptyDir.
+            // Read-only: the node's pod log files. The storage path (positions, WAL) is on the node too: a new pod
+            // (every config change rolls them) resumes from the positions instead of re-reading every file, which
+            // Loki would reject as too far behind.
             mounts: { varlog: true, extra: [{ name: "storage", mountPath: "/tmp/alloy" }] },
             livenessProbe: { httpGet: { path: "/-/healthy", port: 12345 }, periodSeconds: 30, timeoutSeconds: 5 },
             resources: componentResources[args.sizing.resourceTier].alloy,
@@ -164,7 +177,19 @@ export function alloyValues(args: { config: string; sizing: MonitoringSizing }) 
         controller: {
             type: "daemonset",
             podAnnotations: { "checksum/config": crypto.createHash("sha256").update(args.config).digest("hex") },
-            volumes: { extra: [{ name: "storage", emptyDir: { sizeLimit: "1Gi" } }] },
+            volumes: { extra: [{ name: "storage", hostPath: { path: alloyHostStoragePath, type: "DirectoryOrCreate" } }] },
+            // Every node's logs, spot and tainted NodePools included.
+            tolerations: tolerateEveryTaint,
         },
+        // Only what the pipeline uses: discovery.kubernetes lists and watches this node's pods. The chart's default
+        // ClusterRole also reads every Secret and ConfigMap (for remote.kubernetes.*), nodes and metrics endpoints.
+        // The chart writes both lists into one ClusterRole and an empty one breaks its YAML: `get` goes in the second.
+        rbac: {
+            create: true,
+            rules: [{ apiGroups: [""], resources: ["pods"], verbs: ["list", "watch"] }],
+            clusterRules: [{ apiGroups: [""], resources: ["pods"], verbs: ["get"] }],
+        },
+        // Prometheus scrapes Alloy: loki_write_dropped_entries_total is where a lost line shows.
+        serviceMonitor: { enabled: true, interval: `${scrapeIntervalSeconds}s` },
     };
 }

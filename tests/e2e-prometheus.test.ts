@@ -1,10 +1,11 @@
-// End to end on real parts: the app (app/dist) with a real redis-server, scraped every second by a real Prometheus
-// (Debian's `prometheus` package) that evaluates the program's own rules. Stopping Redis fires the app's
+// End to end on real parts: the app (app/dist) with a real redis-server, scraped every second by a real Prometheus 3
+// (the major the chart deploys, scripts/get-prometheus.sh) that evaluates the program's own rules. Stopping Redis fires the app's
 // Redis-unavailable alert; a known load gives the request-rate series the HPA scales on the value it implies.
-// Every metric a rule or dashboard reads must exist in what the app, the Redis exporter or the chart export.
+// Every metric a rule or dashboard reads must exist in what the app, the Redis exporter, Loki, Alloy or the chart export.
 import { strict as assert } from "assert";
 import { ChildProcess, execFileSync, spawn } from "child_process";
 import * as fs from "fs";
+import * as http from "http";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
@@ -14,9 +15,9 @@ import { kubePrometheusStackChart, vendoredChartFile } from "../components/monit
 import { requestsPerSecondSeries } from "../components/monitoring-values";
 import { repositoryRoot } from "../harness";
 import { renderChart } from "../harness/helm";
-import { metricNames, monitoringNamespace } from "./monitoring-support";
+import { metricNames, monitoringNamespace, prometheusTool } from "./monitoring-support";
 
-const prometheusBinary = process.env.PROMETHEUS ?? "/usr/bin/prometheus";
+const prometheusBinary = prometheusTool("prometheus");
 const appDir = path.join(repositoryRoot, "app");
 const appMain = path.join(appDir, "dist", "src", "main.js");
 /** The labels a PodMonitor gives the app's series in the cluster. */
@@ -69,6 +70,8 @@ describe("monitoring end to end: the app, redis-server and a real Prometheus wit
     let redis: ChildProcess;
     let appUrl: string;
     let prometheusUrl: string;
+    /** Stands in for kube-state-metrics: the app's Deployment with one available replica, until it is closed. */
+    let kubeStateMetrics: http.Server;
 
     const start = (command: string, args: string[], env: NodeJS.ProcessEnv = {}) => {
         const child = spawn(command, args, { cwd: workDir, env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
@@ -87,9 +90,7 @@ describe("monitoring end to end: the app, redis-server and a real Prometheus wit
     const firing = async (alertname: string) => (await query(`ALERTS{alertname="${alertname}",alertstate="firing"}`)).length > 0;
 
     before(async function () {
-        for (const binary of [prometheusBinary, "/usr/bin/redis-server"]) {
-            if (!fs.existsSync(binary)) throw new Error(`${binary} is missing: apt-get install prometheus redis-server (.ci/run does)`);
-        }
+        if (!fs.existsSync("/usr/bin/redis-server")) throw new Error("/usr/bin/redis-server is missing: apt-get install redis-server (.ci/run does)");
         ensureAppBuilt();
         workDir = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-prometheus-"));
         const [redisPort, appPort, prometheusPort] = [await freePort(), await freePort(), await freePort()];
@@ -99,10 +100,21 @@ describe("monitoring end to end: the app, redis-server and a real Prometheus wit
         appUrl = `http://127.0.0.1:${appPort}`;
         await waitFor("the app to be ready", 30_000, async () => ((await fetch(`${appUrl}/readyz`)).ok ? true : undefined));
 
+        const kubeStateMetricsPort = await freePort();
+        kubeStateMetrics = http
+            // Prometheus 3 refuses a scrape without a valid Content-Type.
+            .createServer((_, response) =>
+                response.writeHead(200, { "content-type": "text/plain; version=0.0.4" }).end('kube_deployment_status_replicas_available{namespace="eks-app",deployment="eks-app"} 1\n'),
+            )
+            .listen(kubeStateMetricsPort, "127.0.0.1");
         const config = {
             global: { scrape_interval: "1s", scrape_timeout: "900ms", evaluation_interval: "1s" },
             rule_files: rulesWithShortFor(workDir),
-            scrape_configs: [{ job_name: "eks-app", static_configs: [{ targets: [`127.0.0.1:${appPort}`], labels: podLabels }] }],
+            scrape_configs: [
+                { job_name: "eks-app", static_configs: [{ targets: [`127.0.0.1:${appPort}`], labels: podLabels }] },
+                // Its own namespace label wins over the target's, as kube-prometheus-stack's ServiceMonitor has it.
+                { job_name: "kube-state-metrics", honor_labels: true, static_configs: [{ targets: [`127.0.0.1:${kubeStateMetricsPort}`] }] },
+            ],
         };
         fs.writeFileSync(path.join(workDir, "prometheus.yml"), stringifyYaml(config));
         start(prometheusBinary, [
@@ -115,6 +127,7 @@ describe("monitoring end to end: the app, redis-server and a real Prometheus wit
     });
 
     after(async () => {
+        kubeStateMetrics?.close();
         for (const child of processes) if (child.exitCode === null) child.kill("SIGKILL");
         await sleep(200);
         if (workDir) fs.rmSync(workDir, { recursive: true, force: true });
@@ -124,20 +137,20 @@ describe("monitoring end to end: the app, redis-server and a real Prometheus wit
         const created = await fetch(`${appUrl}/api/links`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ url: "https://example.com/e2e" }) });
         assert.equal(created.status, 201);
         const { code } = (await created.json()) as { code: string };
-        // 65 s of visits at a fixed rate fills the rule's 1-minute window with load only.
+        // 125 s of visits at a fixed rate fills the rule's 2-minute window with load only.
         const sentAt: number[] = [];
         const load = setInterval(() => {
             sentAt.push(Date.now());
             void fetch(`${appUrl}/${code}`, { redirect: "manual" }).catch(() => undefined);
         }, 1000 / loadPerSecond);
         try {
-            await sleep(65_000);
+            await sleep(125_000);
         } finally {
             clearInterval(load);
         }
         const [sample] = await query(`${requestsPerSecondSeries}{namespace="${podLabels.namespace}",pod="${podLabels.pod}"}`);
         assert.ok(sample, `no ${requestsPerSecondSeries} series for the pod`);
-        const sentLastMinute = sentAt.filter((t) => t > Date.now() - 60_000).length / 60;
+        const sentLastMinute = sentAt.filter((t) => t > Date.now() - 120_000).length / 120;
         const recorded = Number(sample.value[1]);
         assert.ok(Math.abs(recorded - sentLastMinute) / sentLastMinute < 0.15, `recorded ${recorded}/s, sent ${sentLastMinute}/s`);
         assert.ok(Math.abs(recorded - loadPerSecond) / loadPerSecond < 0.2, `recorded ${recorded}/s for a load of ${loadPerSecond}/s`);
@@ -150,7 +163,16 @@ describe("monitoring end to end: the app, redis-server and a real Prometheus wit
         await waitFor("AppRedisUnavailable to fire", 60_000, async () => ((await firing("AppRedisUnavailable")) ? true : undefined));
     });
 
-    it("uses in rules and dashboards only metric names the app, the Redis exporter or kube-prometheus-stack export", async () => {
+    it("pages AppDown once the app's Deployment series go stale (its target gone), silent while they report", async () => {
+        await waitFor("the Deployment series", 30_000, async () => ((await query("kube_deployment_status_replicas_available")).length === 1 ? true : undefined));
+        assert.equal(await firing("AppDown"), false, "silent while a replica is available");
+        kubeStateMetrics.close();
+        kubeStateMetrics.closeAllConnections();
+        // The failed scrape marks the series stale at once: absent() sees nothing, and the alert fires after its `for`.
+        await waitFor("AppDown to fire", 60_000, async () => ((await firing("AppDown")) ? true : undefined));
+    });
+
+    it("uses in rules and dashboards only metric names the app, the Redis exporter, Loki, Alloy or kube-prometheus-stack export", async () => {
         const exposition = await (await fetch(`${appUrl}/metrics`)).text();
         const appNames = new Set<string>();
         for (const line of exposition.split("\n")) {
@@ -160,9 +182,11 @@ describe("monitoring end to end: the app, redis-server and a real Prometheus wit
                 if (typed[2] === "histogram") for (const suffix of ["_bucket", "_sum", "_count"]) appNames.add(typed[1] + suffix);
             } else if (/^[a-zA-Z_]/.test(line)) appNames.add(line.split(/[{ ]/)[0]);
         }
+        // The Redis exporter's, Loki's and Alloy's, each listed with its source in monitoring/exported-metrics/.
+        const exportedDir = path.join(monitoringDir, "exported-metrics");
         const exporterNames = fs
-            .readFileSync(path.join(monitoringDir, "exported-metrics", "redis-exporter.txt"), "utf8")
-            .split("\n")
+            .readdirSync(exportedDir)
+            .flatMap((file) => fs.readFileSync(path.join(exportedDir, file), "utf8").split("\n"))
             .filter((line) => line && !line.startsWith("#"));
         // What kube-prometheus-stack's own rules and dashboards read (kube-state-metrics, kubelet, node-exporter).
         const chartObjects = renderChart({ chart: vendoredChartFile(kubePrometheusStackChart), release: "kps", namespace: monitoringNamespace, values: {}, apiVersions: ["monitoring.coreos.com/v1"] });

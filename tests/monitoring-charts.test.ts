@@ -5,8 +5,10 @@ import { strict as assert } from "assert";
 import { execFileSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
+import { nodePoolShapes, spotTaint } from "../components/autoscaling-profile";
 import {
     alertmanagerService,
+    alloyChart,
     grafanaService,
     lokiPort,
     lokiService,
@@ -20,6 +22,8 @@ import { chartDefaultValues, KubernetesObject, renderChart, unknownValueKeys } f
 import { evaluatePolicies } from "../policy/lib/evaluate";
 import { formatUrn } from "../policy/lib/urn";
 import { guardrails } from "../policy/policies";
+import { admits, NetworkPolicyObject, PodEndpoint } from "../scripts/manifests/network-policy";
+import { podSpecOf, restrictedViolations } from "../scripts/manifests/pod-security";
 import { describeObject, isCustomResource, validateObjects } from "../scripts/manifests/schema";
 import { crdValidator, monitoringNamespace } from "./monitoring-support";
 
@@ -34,14 +38,30 @@ const documentedButCommentedKeys: Record<string, { key: string; readBy: RegExp }
 };
 
 /**
- * Maps the charts copy verbatim into a pod spec (securityContext, strategy): their fields are Kubernetes', not the
+ * Maps the charts copy verbatim into a pod spec (securityContext, strategy, affinity): their fields are Kubernetes', not the
  * chart's, and the schema and policy tests below check them on the rendered objects.
  */
-const passThroughMaps = /(^|\.)(securityContext|containerSecurityContext|deploymentStrategy|strategy)\./;
+const passThroughMaps = /(^|\.)(securityContext|containerSecurityContext|deploymentStrategy|strategy|affinity)\./;
 
 function tarEntry(file: string, entry: string): string {
     return execFileSync("tar", ["-xzOf", file, entry], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
 }
+
+/** Kubernetes' toleration semantics: whether one of these tolerations lets a pod onto a node with this taint. */
+function tolerates(tolerations: { key?: string; operator?: string; value?: string; effect?: string }[], taint: { key: string; value: string; effect: string }): boolean {
+    return tolerations.some(
+        (t) =>
+            (t.effect === undefined || t.effect === "" || t.effect === taint.effect) &&
+            (t.key === undefined || t.key === "" ? t.operator === "Exists" : t.key === taint.key && (t.operator === "Exists" || (t.value ?? "") === taint.value)),
+    );
+}
+
+/**
+ * Rendered roles that may read Secrets across namespaces, each with why it must. The Prometheus Operator writes the
+ * Prometheus and Alertmanager configuration Secrets and reads those monitors reference; kube-prometheus-stack has
+ * no namespaced RBAC for it.
+ */
+const clusterSecretReaders = ["kube-prometheus-stack-operator"];
 
 function releaseOf(run: ProgramRun, chart: VendoredChart) {
     return run.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.name === chart.release);
@@ -82,7 +102,7 @@ describe("monitoring: the vendored charts, rendered by real Helm with the progra
                 assert.equal(release.version, packaged, `${stack}: ${chart.name} version pin differs from the vendored package`);
                 const digest = crypto.createHash("sha256").update(fs.readFileSync(release.chart)).digest("hex");
                 assert.ok(sums.includes(`${digest}  ${chart.name}-${packaged}.tgz`), `${chart.name}: checksum not in charts/SHA256SUMS`);
-                assert.equal(release.namespace, monitoringNamespace);
+                assert.equal(release.namespace, chart === alloyChart ? "monitoring-node-agents" : monitoringNamespace);
                 assert.ok(release.timeout >= 600, `${chart.name}: first installs need more than the default 300 s`);
                 assert.notEqual(release.disableWebhooks, true, "hooks (the admission webhook's certificates) must run");
             }
@@ -169,6 +189,140 @@ describe("monitoring: the vendored charts, rendered by real Helm with the progra
                     assert.ok(container.resources?.requests?.memory && container.resources?.limits?.memory, `${key}: ${describeObject(object)} ${container.name}`);
                 }
             }
+        }
+    });
+
+    const objectsOf = (stack: StackName) => monitoringCharts.flatMap((chart) => rendered.get(`${stack}/${chart.name}`)!);
+    const workloads = (stack: StackName) => objectsOf(stack).filter((o) => podSpecOf(o) !== undefined);
+    const workload = (stack: StackName, kind: string, name: string) => objectsOf(stack).find((o) => o.kind === kind && o.metadata.name === name)!;
+
+    it("lets no monitoring service account read Secrets outside its own namespace (the operator aside, named)", () => {
+        for (const stack of stacks) {
+            for (const role of objectsOf(stack).filter((o) => o.kind === "ClusterRole")) {
+                const readsSecrets = (role.rules ?? []).some(
+                    (rule: { apiGroups?: string[]; resources?: string[] }) =>
+                        (rule.apiGroups ?? []).some((g) => g === "" || g === "*") && (rule.resources ?? []).some((r) => r === "secrets" || r === "*"),
+                );
+                if (readsSecrets) assert.ok(clusterSecretReaders.includes(role.metadata.name), `${stack}: ClusterRole ${role.metadata.name} reads Secrets in every namespace`);
+            }
+            // A binding in another namespace grants only what an aggregated API server needs: the one ConfigMap with the
+            // cluster's client CA (kube-system's extension-apiserver-authentication-reader, a built-in Role).
+            for (const binding of objectsOf(stack).filter((o) => o.kind === "RoleBinding" && ![monitoringNamespace, "monitoring-node-agents"].includes(o.metadata.namespace ?? monitoringNamespace))) {
+                assert.equal(binding.roleRef.name, "extension-apiserver-authentication-reader", `${stack}: ${binding.metadata.namespace}/${binding.metadata.name}`);
+            }
+        }
+        // What the sidecar searches matches: its own namespace, no ALL.
+        const grafana = workload("prod", "Deployment", "kube-prometheus-stack-grafana").spec.template.spec;
+        for (const container of grafana.containers.filter((c: { name: string }) => c.name.startsWith("grafana-sc"))) {
+            const namespaceEnv = (container.env ?? []).find((e: { name: string }) => e.name === "NAMESPACE");
+            assert.notEqual(namespaceEnv?.value, "ALL", container.name);
+        }
+    });
+
+    it("runs node-exporter and Alloy alone in a privileged namespace, every other pod at Pod Security restricted", () => {
+        for (const stack of stacks) {
+            const namespaces = runs[stack].resources.filter((r) => r.type === "kubernetes:core/v1:Namespace");
+            const enforce = (name: string) => namespaces.find((n) => n.inputs.metadata.name === name)!.inputs.metadata.labels["pod-security.kubernetes.io/enforce"];
+            assert.equal(enforce(monitoringNamespace), "restricted", stack);
+            assert.equal(enforce("monitoring-node-agents"), "privileged", stack);
+            for (const object of workloads(stack)) {
+                const namespace = object.metadata.namespace ?? monitoringNamespace;
+                if (namespace === monitoringNamespace) {
+                    assert.deepEqual(restrictedViolations(podSpecOf(object)!), [], `${stack}: ${describeObject(object)}`);
+                } else {
+                    assert.equal(namespace, "monitoring-node-agents");
+                    assert.ok(["alloy", "kube-prometheus-stack-prometheus-node-exporter"].includes(object.metadata.name), `${stack}: ${describeObject(object)} needs no privilege`);
+                }
+            }
+            // Prometheus and Alertmanager pods come from the operator, which runs them as the CRs' securityContext says.
+            for (const kind of ["Prometheus", "Alertmanager"]) {
+                const context = objectsOf(stack).find((o) => o.kind === kind)!.spec.securityContext;
+                assert.equal(context.runAsNonRoot, true, `${stack}: ${kind}`);
+                assert.equal(context.seccompProfile?.type, "RuntimeDefault", `${stack}: ${kind}`);
+            }
+        }
+    });
+
+    it("ships logs from every node: Alloy and node-exporter tolerate every NodePool's taint, and Alloy keeps its positions on the node", () => {
+        const taints = [spotTaint, ...Object.values(nodePoolShapes).flat().filter((pool) => pool.tainted).map(() => spotTaint), { key: "node.kubernetes.io/unreachable", value: "", effect: "NoExecute" }];
+        for (const stack of stacks) {
+            const alloy = workload(stack, "DaemonSet", "alloy").spec.template.spec;
+            const nodeExporter = workload(stack, "DaemonSet", "kube-prometheus-stack-prometheus-node-exporter").spec.template.spec;
+            for (const taint of taints) {
+                assert.ok(tolerates(alloy.tolerations ?? [], taint), `${stack}: Alloy does not tolerate ${taint.key}`);
+                assert.ok(tolerates(nodeExporter.tolerations ?? [], taint), `${stack}: node-exporter does not tolerate ${taint.key}`);
+            }
+            const container = alloy.containers.find((c: { name: string }) => c.name === "alloy");
+            const storagePath = container.args.find((a: string) => a.startsWith("--storage.path="))!.split("=")[1];
+            const mount = container.volumeMounts.find((m: { mountPath: string }) => m.mountPath === storagePath);
+            assert.ok(mount, `${stack}: nothing is mounted at Alloy's storage path ${storagePath}`);
+            const volume = alloy.volumes.find((v: { name: string }) => v.name === mount.name);
+            assert.ok(volume.hostPath?.path, `${stack}: Alloy's positions are on ${JSON.stringify(volume)}, lost with the pod`);
+        }
+    });
+
+    it("gives Grafana a writable /tmp under its read-only root, and files dashboards into the folder their annotation names", () => {
+        for (const stack of stacks) {
+            const spec = workload(stack, "Deployment", "kube-prometheus-stack-grafana").spec.template.spec;
+            const grafana = spec.containers.find((c: { name: string }) => c.name === "grafana");
+            assert.equal(grafana.securityContext.readOnlyRootFilesystem, true);
+            const tmp = grafana.volumeMounts.find((m: { mountPath: string }) => m.mountPath === "/tmp");
+            assert.ok(tmp, `${stack}: nothing writable at /tmp`);
+            assert.ok(spec.volumes.find((v: { name: string }) => v.name === tmp.name).emptyDir, stack);
+            const sidecar = spec.containers.find((c: { name: string }) => c.name === "grafana-sc-dashboard");
+            const env = Object.fromEntries(sidecar.env.map((e: { name: string; value?: string }) => [e.name, e.value]));
+            assert.equal(env.FOLDER_ANNOTATION, "grafana_folder", stack);
+            const provider = objectsOf(stack).find((o) => o.kind === "ConfigMap" && o.metadata.name === "kube-prometheus-stack-grafana-config-dashboards")!;
+            assert.match(Object.values(provider.data).join(), /foldersFromFilesStructure: true/, stack);
+        }
+    });
+
+    it("scrapes Loki, Alloy and prometheus-adapter", () => {
+        for (const stack of stacks) {
+            const monitors = [...objectsOf(stack), ...runs[stack].resources.map((r) => r.inputs as KubernetesObject)].filter((o) => o.kind === "ServiceMonitor");
+            const services = objectsOf(stack).filter((o) => o.kind === "Service");
+            for (const name of ["loki", "alloy", "prometheus-adapter"]) {
+                const service = services.find((s) => s.metadata.name === name)!;
+                const monitor = monitors.find((m) => Object.entries(m.spec.selector.matchLabels).every(([k, v]) => service.metadata.labels?.[k] === v) && (m.metadata.namespace ?? monitoringNamespace) === (service.metadata.namespace ?? monitoringNamespace));
+                assert.ok(monitor, `${stack}: no ServiceMonitor selects ${name}`);
+                for (const endpoint of monitor.spec.endpoints) assert.ok(service.spec.ports.some((p: { name: string }) => p.name === endpoint.port), `${stack}: ${name} has no port ${endpoint.port}`);
+            }
+        }
+    });
+
+    it("admits to Loki, Prometheus and Alertmanager only their clients", () => {
+        for (const stack of stacks) {
+            const policies = runs[stack].resources.filter((r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy").map((r) => r.inputs as NetworkPolicyObject);
+            const pod = (kind: string, name: string, namespace = monitoringNamespace): PodEndpoint => ({
+                namespace,
+                labels: { ...workload(stack, kind, name).spec.template.metadata.labels, "kubernetes.io/metadata.name": namespace },
+            });
+            // Pods the operator creates: labelled with the component's name by the operator itself.
+            const operatorPod = (name: string): PodEndpoint => ({ namespace: monitoringNamespace, labels: { "app.kubernetes.io/name": name } });
+            const [loki, alloy, grafana, adapter] = [pod("StatefulSet", "loki"), pod("DaemonSet", "alloy", "monitoring-node-agents"), pod("Deployment", "kube-prometheus-stack-grafana"), pod("Deployment", "prometheus-adapter")];
+            const [prometheus, alertmanager] = [operatorPod("prometheus"), operatorPod("alertmanager")];
+            const app: PodEndpoint = { namespace: "eks-app", labels: { "app.kubernetes.io/name": "eks-app" } };
+            const kubeStateMetrics = pod("Deployment", "kube-prometheus-stack-kube-state-metrics");
+            const flow = (from: PodEndpoint, to: PodEndpoint, port: number) => admits(policies, { from, to, port, protocol: "TCP" });
+            for (const client of [alloy, grafana, prometheus]) assert.ok(flow(client, loki, lokiPort), `${stack}: ${client.labels["app.kubernetes.io/name"]} to Loki`);
+            for (const client of [grafana, adapter, prometheus]) assert.ok(flow(client, prometheus, prometheusPort), `${stack}: ${client.labels["app.kubernetes.io/name"]} to Prometheus`);
+            for (const client of [prometheus, grafana]) assert.ok(flow(client, alertmanager, 9093), `${stack}: ${client.labels["app.kubernetes.io/name"]} to Alertmanager`);
+            assert.ok(admits(policies, { from: alertmanager, to: alertmanager, port: 9094, protocol: "UDP" }), `${stack}: Alertmanager gossip`);
+            for (const stranger of [app, kubeStateMetrics]) {
+                assert.ok(!flow(stranger, loki, lokiPort), `${stack}: ${stranger.labels["app.kubernetes.io/name"]} may push to Loki`);
+                assert.ok(!flow(stranger, prometheus, prometheusPort), `${stack}: ${stranger.labels["app.kubernetes.io/name"]} may query Prometheus`);
+                assert.ok(!flow(stranger, alertmanager, 9093), `${stack}: ${stranger.labels["app.kubernetes.io/name"]} may silence alerts`);
+            }
+        }
+    });
+
+    it("places every monitoring pod but the node agents on production's on-demand NodePool", () => {
+        const pools = (affinity: any) => affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms?.flatMap((t: any) => t.matchExpressions.filter((e: any) => e.key === "karpenter.sh/nodepool").flatMap((e: any) => e.values));
+        for (const [stack, expected] of [["prod", ["on-demand"]], ["dev", ["spot"]]] as const) {
+            for (const object of workloads(stack).filter((o) => (o.metadata.namespace ?? monitoringNamespace) === monitoringNamespace)) {
+                assert.deepEqual(pools(podSpecOf(object)!.affinity), expected, `${stack}: ${describeObject(object)}`);
+            }
+            for (const kind of ["Prometheus", "Alertmanager"]) assert.deepEqual(pools(objectsOf(stack).find((o) => o.kind === kind)!.spec.affinity), expected, `${stack}: ${kind}`);
         }
     });
 });

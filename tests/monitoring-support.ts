@@ -1,9 +1,43 @@
 // Helpers for the monitoring tests: a validator of custom resources against the CRD schemas kube-prometheus-stack ships.
 import Ajv, { ValidateFunction } from "ajv";
+import * as fs from "fs";
+import * as path from "path";
+import { repositoryRoot } from "../harness";
 import { KubernetesObject, renderChart } from "../harness/helm";
 import { describeObject } from "../scripts/manifests/schema";
 
 export const monitoringNamespace = "monitoring";
+
+/**
+ * Prometheus 3, promtool and amtool where scripts/get-prometheus.sh unpacks them (.ci/run runs it), or where the
+ * PROMETHEUS, PROMTOOL or AMTOOL variable points. The script keeps one directory per version: the newest 3.x is used.
+ */
+export function prometheusTool(name: "prometheus" | "promtool" | "amtool"): string {
+    const override = process.env[name.toUpperCase()];
+    if (override) return override;
+    const tools = path.join(repositoryRoot, ".tools");
+    const installed = (fs.existsSync(tools) ? fs.readdirSync(tools) : [])
+        .filter((entry) => /^prometheus-3\.\d+\.\d+$/.test(entry))
+        .sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
+    const newest = installed.at(-1);
+    const binary = newest && path.join(tools, newest, "bin", name);
+    if (!binary || !fs.existsSync(binary)) throw new Error(`no ${name} 3.x under ${tools}: run scripts/get-prometheus.sh (.ci/run does)`);
+    return binary;
+}
+
+/** GitHub's anchor for a Markdown heading: lower case, punctuation dropped, spaces as hyphens. */
+export function headingAnchor(heading: string): string {
+    return heading
+        .trim()
+        .toLowerCase()
+        .replace(/[^\p{L}\p{N}\s_-]/gu, "")
+        .replace(/\s/g, "-");
+}
+
+/** The anchors of every heading in a Markdown file. */
+export function markdownAnchors(markdown: string): Set<string> {
+    return new Set([...markdown.matchAll(/^#{1,6}\s+(.+)$/gm)].map((match) => headingAnchor(match[1])));
+}
 
 type Tree = Record<string, unknown>;
 const isMap = (value: unknown): value is Tree => value !== null && typeof value === "object" && !Array.isArray(value);
@@ -51,13 +85,14 @@ const promqlWords = new Set(["by", "without", "on", "ignoring", "group_left", "g
 
 /**
  * The metric names a PromQL expression reads: identifiers that are not functions, keywords, label names (inside
- * braces or after by/on/without) or durations. Grafana variables ($namespace, $__rate_interval) are dropped.
+ * braces or after by/on/without) or durations (ranges, offsets). Grafana variables ($namespace, $__rate_interval) are dropped.
  */
 export function metricNames(expr: string): string[] {
     const stripped = expr
         .replace(/"(?:[^"\\]|\\.)*"/g, '""')
         .replace(/\{[^}]*\}/g, "")
         .replace(/\[[^\]]*\]/g, "")
+        .replace(/\boffset\s+-?\d+[a-z]+/g, "")
         .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, "")
         .replace(/\$\w+/g, "");
     const names = new Set<string>();

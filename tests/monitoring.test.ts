@@ -41,8 +41,12 @@ describe("monitoring in the program", function () {
         const loaded = run.resources.filter((r) => r.inputs.kind === "ConfigMap" && r.inputs.metadata?.labels?.grafana_dashboard === "1");
         assert.equal(loaded.length, dashboards().length);
         for (const configMap of loaded) for (const json of Object.values(configMap.inputs.data)) assert.ok(JSON.parse(String(json)).uid);
-        // The chart's sidecar watches that label in every namespace.
+        // The chart's sidecar watches that label in its own namespace, where the dashboards are, in their folder.
         assert.equal(stackValues(run).grafana.sidecar.dashboards.label, "grafana_dashboard");
+        for (const configMap of loaded) {
+            assert.equal(configMap.inputs.metadata.namespace, "monitoring");
+            assert.equal(configMap.inputs.metadata.annotations[stackValues(run).grafana.sidecar.dashboards.folderAnnotation], "eks-app");
+        }
     }));
 
     it("creates the rules and monitors only after the release that installs their CRDs", each((run) => {
@@ -74,26 +78,91 @@ describe("monitoring in the program", function () {
         assert.ok(recorded.some((name) => rule.seriesQuery.startsWith(`${name}{`)), "from a series the rules record");
     }));
 
-    it("keeps alerts in Alertmanager when no receiver is configured", each((run) => {
-        const config = stackValues(run).alertmanager.config;
+    it("keeps alerts in Alertmanager on a local stack with no receiver configured", () => {
+        const config = stackValues(runs.local).alertmanager.config;
         assert.equal(config.route.receiver, "null");
         assert.deepEqual(config.receivers, [{ name: "null" }]);
-        assert.equal(named(run, "Secret", "alertmanager-receiver"), undefined);
-    }));
+        assert.equal(named(runs.local, "Secret", "alertmanager-receiver"), undefined);
+        assert.equal(runs.local.ofType("aws:sns/topic:Topic").length, 0);
+    });
 
-    it("routes alerts to a configured receiver from a Secret, never through Helm values or plain outputs", async () => {
+    it("pages (critical) and opens tickets (warning) through two SNS topics of the stack by default on AWS, with no secret", () => {
+        for (const run of [runs.dev, runs.prod]) {
+            const topics = run.ofType("aws:sns/topic:Topic");
+            const topic = (kind: string) => topics.find((t) => t.inputs.name === `eks-app-${run.stack}-alerts-${kind}`)!;
+            const [page, ticket] = [topic("page"), topic("ticket")];
+            assert.ok(page && ticket, run.stack);
+            for (const t of [page, ticket]) assert.equal(t.inputs.kmsMasterKeyId, "alias/aws/sns", "encrypted at rest");
+            const pageArn = `arn:aws:sns:eu-west-1:123456789012:${page.inputs.name}`;
+            const ticketArn = `arn:aws:sns:eu-west-1:123456789012:${ticket.inputs.name}`;
+            const config = stackValues(run).alertmanager.config;
+            const receiver = (name: string) => config.receivers.find((r: { name: string }) => r.name === name);
+            const routeFor = (matcher: string) => config.route.routes.find((r: { matchers: string[] }) => r.matchers.includes(matcher));
+            assert.equal(routeFor('severity = "critical"').receiver, "page");
+            assert.equal(routeFor('severity = "warning"').receiver, "ticket");
+            assert.deepEqual(receiver("page").sns_configs.map((c: { topic_arn: string }) => c.topic_arn), [pageArn]);
+            assert.deepEqual(receiver("ticket").sns_configs.map((c: { topic_arn: string }) => c.topic_arn), [ticketArn]);
+            assert.equal(receiver("page").sns_configs[0].sigv4.region, "eu-west-1");
+            assert.equal(run.outputs.alertPageTopicArn, pageArn);
+            assert.equal(run.outputs.alertTicketTopicArn, ticketArn);
+
+            // Alertmanager's service account publishes to those two topics and nothing else.
+            const association = run.ofType("aws:eks/podIdentityAssociation:PodIdentityAssociation").find((a) => a.inputs.serviceAccount === stackValues(run).alertmanager.serviceAccount.name)!;
+            assert.equal(association.inputs.namespace, "monitoring");
+            const policy = JSON.parse(run.ofType("aws:iam/rolePolicy:RolePolicy").find((p) => p.name === association.name)!.inputs.policy);
+            assert.deepEqual(policy.Statement.map((st: { Action: string[]; Resource: string[] }) => [st.Action, st.Resource]), [[["sns:Publish"], [pageArn, ticketArn]]]);
+            assert.equal(named(run, "Secret", "alertmanager-receiver"), undefined, "no receiver secret is needed");
+        }
+    });
+
+    it("routes pages, tickets and the heartbeat to configured URLs from a Secret, never through Helm values or plain outputs", async () => {
+        const ticketUrl = "https://tickets.example.com/hook/0123";
         const run = await runProgram("prod", {
-            config: { "eks-app:alertReceiverUrl": slackUrl, "eks-app:alertReceiverType": "slack", "eks-app:alertHeartbeatUrl": heartbeatUrl },
+            config: {
+                "eks-app:alertReceiverUrl": slackUrl,
+                "eks-app:alertReceiverType": "slack",
+                "eks-app:alertTicketReceiverUrl": ticketUrl,
+                "eks-app:alertHeartbeatUrl": heartbeatUrl,
+            },
         });
         const values = stackValues(run);
-        assert.equal(values.alertmanager.config.route.receiver, "default");
-        assert.match(values.alertmanager.config.receivers.find((r: { name: string }) => r.name === "default").slack_configs[0].api_url_file, /^\/etc\/alertmanager\/secrets\/alertmanager-receiver\//);
+        const receiver = (name: string) => values.alertmanager.config.receivers.find((r: { name: string }) => r.name === name);
+        assert.match(receiver("page").slack_configs[0].api_url_file, /^\/etc\/alertmanager\/secrets\/alertmanager-receiver\/url$/);
+        assert.match(receiver("ticket").slack_configs[0].api_url_file, /^\/etc\/alertmanager\/secrets\/alertmanager-receiver\/ticket-url$/);
+        assert.equal(receiver("page").sns_configs.length, 1, "the page topic still gets every page");
         const heartbeat = values.alertmanager.config.route.routes.find((r: { matchers: string[] }) => r.matchers.includes('alertname = "DeadMansSwitch"'));
         assert.equal(heartbeat.receiver, "heartbeat");
         assert.deepEqual(values.alertmanager.alertmanagerSpec.secrets, ["alertmanager-receiver"]);
-        assert.deepEqual(named(run, "Secret", "alertmanager-receiver")!.inputs.stringData, { url: slackUrl, "heartbeat-url": heartbeatUrl });
+        assert.deepEqual(named(run, "Secret", "alertmanager-receiver")!.inputs.stringData, { url: slackUrl, "ticket-url": ticketUrl, "heartbeat-url": heartbeatUrl });
         const everywhereButTheSecret = JSON.stringify([run.outputs, run.resources.filter((r) => r.inputs.metadata?.name !== "alertmanager-receiver").map((r) => r.inputs)]);
-        assert.ok(!everywhereButTheSecret.includes(slackUrl) && !everywhereButTheSecret.includes(heartbeatUrl));
+        for (const url of [slackUrl, ticketUrl, heartbeatUrl]) assert.ok(!everywhereButTheSecret.includes(url));
+    });
+
+    it("links each alert to its runbook section where the README is read, when that is configured", async () => {
+        const run = await runProgram("dev", { config: { "eks-app:alertRunbookBaseUrl": "https://github.com/acme/eks-app/blob/main/" } });
+        const alerts = byKind(run, "PrometheusRule").flatMap((r) => r.inputs.spec.groups.flatMap((g: { rules: { alert?: string; annotations?: Record<string, string> }[] }) => g.rules)).filter((r: { alert?: string }) => r.alert);
+        const appDown = alerts.find((r: { alert?: string }) => r.alert === "AppDown")!;
+        assert.equal(appDown.annotations!.runbook_url, "https://github.com/acme/eks-app/blob/main/README.md#alert-appdown");
+    });
+
+    it("places every monitoring workload on production's on-demand NodePool, and the node agents on every node", () => {
+        const onDemand = (affinity: any) => affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms?.[0]?.matchExpressions?.[0]?.values;
+        const values = stackValues(runs.prod);
+        for (const [what, affinity] of [
+            ["prometheus", values.prometheus.prometheusSpec.affinity],
+            ["alertmanager", values.alertmanager.alertmanagerSpec.affinity],
+            ["grafana", values.grafana.affinity],
+            ["operator", values.prometheusOperator.affinity],
+            ["kube-state-metrics", values["kube-state-metrics"].affinity],
+            ["loki", release(runs.prod, "loki")!.inputs.values.singleBinary.affinity],
+            ["prometheus-adapter", release(runs.prod, "prometheus-adapter")!.inputs.values.affinity],
+        ]) {
+            assert.deepEqual(onDemand(affinity), ["on-demand"], what);
+        }
+        assert.equal(release(runs.prod, "alloy")!.inputs.namespace, "monitoring-node-agents");
+        // Moving it there replaces the release; its ClusterRole keeps its name, which Helm gives one release only.
+        assert.equal(release(runs.prod, "alloy")!.options.deleteBeforeReplace, true);
+        assert.equal(values["prometheus-node-exporter"].namespaceOverride, "monitoring-node-agents");
     });
 
     it("keeps Grafana private: ClusterIP, a generated admin password as a secret output, the port-forward command", each((run) => {
@@ -119,11 +188,12 @@ describe("monitoring in the program", function () {
         assert.equal(bucket.options.protect, true);
         assert.equal(bucket.options.retainOnDelete, true);
         assert.notEqual(bucket.inputs.forceDestroy, true);
-        assert.equal(run.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").inputs.rules[0].applyServerSideEncryptionByDefault.sseAlgorithm, "aws:kms");
+        assert.equal(run.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").inputs.rules[0].applyServerSideEncryptionByDefault.sseAlgorithm, "AES256");
         const block = run.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs;
         assert.ok(block.blockPublicAcls && block.blockPublicPolicy && block.ignorePublicAcls && block.restrictPublicBuckets);
-        const association = run.ofType("aws:eks/podIdentityAssociation:PodIdentityAssociation").find((a) => a.inputs.namespace === "monitoring")!;
-        assert.equal(association.inputs.serviceAccount, release(run, "loki")!.inputs.values.serviceAccount.name);
+        const association = run
+            .ofType("aws:eks/podIdentityAssociation:PodIdentityAssociation")
+            .find((a) => a.inputs.namespace === "monitoring" && a.inputs.serviceAccount === release(run, "loki")!.inputs.values.serviceAccount.name)!;
         const policy = JSON.parse(run.ofType("aws:iam/rolePolicy:RolePolicy").find((p) => p.name === association.name)!.inputs.policy);
         const bucketArn = `arn:aws:s3:::${bucket.inputs.bucket}`;
         for (const statement of policy.Statement) {
@@ -157,7 +227,7 @@ describe("monitoring in the program", function () {
     it("is deleted, volumes and bucket with it, before the volume-reclaim pause, the EBS CSI driver and the nodes", () => {
         for (const run of [runs.dev, runs.prod]) {
             const graph = new DependencyGraph(run);
-            const monitoring = run.ofType(releaseType).filter((r) => r.inputs.namespace === "monitoring");
+            const monitoring = run.ofType(releaseType).filter((r) => ["monitoring", "monitoring-node-agents"].includes(r.inputs.namespace));
             const platform = [
                 ...run.ofType("pulumi-nodejs:dynamic:Resource").filter((r) => r.name.endsWith("-volume-reclaim")),
                 ...run.ofType("aws:eks/addon:Addon").filter((a) => a.inputs.addonName === "aws-ebs-csi-driver"),
@@ -197,6 +267,23 @@ describe("monitoring settings", () => {
         const [problem] = problems("dev", { "eks-app:alertReceiverUrl": "http://hooks.example.com/secret-token" });
         assert.match(problem, /eks-app:alertReceiverUrl = \(secret value hidden\) is not allowed: expected an https URL/);
         assert.ok(!problem.includes("secret-token"));
+    });
+
+    it("fails a production preview that would page no one, and passes with either the topics or a receiver URL", () => {
+        const [problem] = problems("prod", { "eks-app:alertSnsTopics": "false" });
+        assert.match(problem, /eks-app:alertSnsTopics is false and eks-app:alertReceiverUrl is not set: production must page someone/);
+        assert.deepEqual(problems("prod", { "eks-app:alertSnsTopics": "false", "eks-app:alertReceiverUrl": "https://pager.example.com/hook" }), []);
+        assert.deepEqual(problems("prod", {}), []);
+        assert.deepEqual(problems("dev", { "eks-app:alertSnsTopics": "false" }), [], "staging may page no one");
+        assert.match(problems("local", { "eks-app:alertSnsTopics": "true" }).join(), /alertSnsTopics = true is not allowed in the local environment/);
+    });
+
+    it("refuses a Prometheus retention shorter than the slowest burn-rate window (3 days)", () => {
+        assert.match(problems("dev", { "eks-app:prometheusRetention": "2d" }).join(), /eks-app:prometheusRetention = "2d" is shorter than the 3 days the slowest burn-rate alert reads/);
+        for (const stack of ["dev", "prod", "local"] as const) {
+            const settings = parseSettings({ project: "eks-app", stack, config: readStackConfig(stack) });
+            assert.ok(Number(settings.prometheusRetention.slice(0, -1)) * (settings.prometheusRetention.endsWith("w") ? 7 : 1) >= 3, stack);
+        }
     });
 
     it("keeps the receiver URLs out of the settings object (they are read as secrets)", () => {
