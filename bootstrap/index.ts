@@ -1,11 +1,14 @@
 // Run once by an administrator (bootstrap/README.md): what GitHub Actions needs to deploy eks-app without
 // long-lived keys. GitHub's OIDC provider, one role per job kind and environment (roles.ts), one boundary per
-// environment for the roles the program creates, and the S3 state backend with its keys.
+// environment for the roles the program creates, each environment's image repository, EC2's Spot service-linked
+// role, and the S3 state backend with its keys.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { readBootstrapConfig } from "./config";
 import { ciIamPath, DeliveryContext, deliveryEnvironments, githubSubjects, githubTrust, programBoundary, programBoundaryName, projectName, secretsKeyAlias } from "./policies";
 import { deliveryRoles } from "./roles";
+import { registries, reviewRegistry } from "./registry";
+import { spotRoleArn, spotRoleExists, spotServiceLinkedRole } from "./spot-role";
 import { stateBackend } from "./state-backend";
 
 export = async () => {
@@ -17,6 +20,10 @@ export = async () => {
         config.existingOidcProviderArn ??
         new aws.iam.OpenIdConnectProvider("github-actions", { url: "https://token.actions.githubusercontent.com", clientIdLists: ["sts.amazonaws.com"], tags }).arn;
 
+    spotServiceLinkedRole((await spotRoleExists()) ? spotRoleArn(partition.partition, identity.accountId) : undefined);
+
+    const repositories = registries(tags);
+    const reviewRepository = reviewRegistry(tags);
     const state = stateBackend(tags);
     const context: pulumi.Output<DeliveryContext> = pulumi
         .all([state.bucket.arn, state.stateKey.arn, state.secretsKeys.staging.arn, state.secretsKeys.production.arn])
@@ -70,6 +77,8 @@ export = async () => {
         ...roleArns,
         ...boundaryArns,
         oidcProviderArn,
+        repositoryUrls: { dev: repositories.staging.repositoryUrl, prod: repositories.production.repositoryUrl },
+        reviewRepositoryUrl: reviewRepository.repositoryUrl,
         stateBucketName: state.bucket.bucket,
         backendUrl: pulumi.interpolate`s3://${state.bucket.bucket}`,
         secretsProviders: {

@@ -14,6 +14,7 @@ import {
     PolicyDocument,
     previewPolicy,
     projectName,
+    reviewPolicy,
 } from "./policies";
 
 export interface DeliveryRole {
@@ -67,6 +68,15 @@ export const deliveryRoles: DeliveryRole[] = [
     deployRole("production"),
     previewRole("staging", "preview"),
     previewRole("production", "production-preview"),
+    {
+        key: "stagingReview",
+        // Named in Pulumi.dev.yaml (eks-app:clusterReviewRole): staging grants it access to review namespaces.
+        name: `${projectName}-staging-review`,
+        description: `GitHub Actions: pull requests' review environments (stacks pr-<n>) on ${projectName}'s staging cluster (environment review only)`,
+        concerns: ["review"],
+        policies: (ctx) => ({ review: reviewPolicy(ctx) }),
+        maxSessionSeconds: 3600,
+    },
 ];
 
 export { githubSubjects };

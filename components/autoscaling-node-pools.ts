@@ -91,13 +91,29 @@ export function nodePool(pool: NodePoolShape, limits: NodePoolLimits) {
                     requirements: requirements(pool),
                     taints: pool.tainted ? [{ ...spotTaint }] : [],
                     expireAfter: pool.expireAfter,
-                    ...(pool.terminationGracePeriod ? { terminationGracePeriod: pool.terminationGracePeriod } : {}),
+                    terminationGracePeriod: pool.terminationGracePeriod,
                 },
             },
             disruption: { consolidationPolicy: "WhenEmptyOrUnderutilized", consolidateAfter: pool.consolidateAfter, budgets: pool.budgets },
             limits: { cpu: String(limits.cpu), memory: `${limits.memoryGiB}Gi` },
         },
     };
+}
+
+/** Go duration ("1h", "30m", "1h30m") in minutes: what Karpenter's NodePool durations are written in. */
+export function durationMinutes(duration: string): number {
+    const parts = [...duration.matchAll(/(\d+)(h|m|s)/g)];
+    if (parts.length === 0 || parts.map((part) => part[0]).join("") !== duration) throw new Error(`not a Go duration of hours, minutes and seconds: '${duration}'`);
+    return parts.reduce((total, [, value, unit]) => total + Number(value) * { h: 60, m: 1, s: 1 / 60 }[unit as "h" | "m" | "s"], 0);
+}
+
+/**
+ * How long `pulumi destroy` waits for a NodePool to go: its drain (at most terminationGracePeriod, after which
+ * Karpenter deletes the pods a PDB still protects) plus the instances' termination.
+ */
+export const nodePoolTerminationMarginMinutes = 15;
+export function nodePoolDeleteTimeout(pool: NodePoolShape): string {
+    return `${Math.ceil(durationMinutes(pool.terminationGracePeriod)) + nodePoolTerminationMarginMinutes}m`;
 }
 
 export interface NodePoolsArgs extends NodeClassSettings {
@@ -121,13 +137,13 @@ export class NodePools extends pulumi.ComponentResource {
             customTimeouts: { delete: "30m" },
         });
         // Each pool depends on the class: on destroy the pools go first, and their finalizers hold each deletion until
-        // every node of the pool has drained and its instance is terminated. The timeout leaves room for that.
+        // every node of the pool has drained and its instance is terminated. The timeout outlasts the drain's bound.
         this.pools = nodePoolShapes[args.environment].map(
             (pool) =>
                 new k8s.apiextensions.CustomResource(`${name}-${pool.name}`, nodePool(pool, args.limits), {
                     parent: this,
                     dependsOn: [...args.dependsOn, this.nodeClass],
-                    customTimeouts: { create: "5m", update: "5m", delete: "30m" },
+                    customTimeouts: { create: "5m", update: "5m", delete: nodePoolDeleteTimeout(pool) },
                 }),
         );
         this.registerOutputs({});

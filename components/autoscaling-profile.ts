@@ -35,10 +35,11 @@ export interface NodePoolShape {
     /** How long an empty or underused node waits before consolidation removes or replaces it. */
     consolidateAfter: string;
     /**
-     * How long a drain may wait on PodDisruptionBudgets before Karpenter deletes the remaining pods anyway, so expiry
-     * and teardown always finish. Unset where a PDB guards data (Redis): the drain then waits as long as the PDB says.
+     * How long a drain may wait on PodDisruptionBudgets before Karpenter deletes the remaining pods anyway (a Go
+     * duration, e.g. "30m"), so expiry and teardown always finish; the NodePool's delete timeout is longer
+     * (autoscaling-node-pools.ts). Redis's PDB is respected that long, then its pod goes; its data is on its volume.
      */
-    terminationGracePeriod?: string;
+    terminationGracePeriod: string;
     budgets: DisruptionBudget[];
 }
 
@@ -61,7 +62,7 @@ export const nodePoolShapes: Record<AutoscalingEnvironment, NodePoolShape[]> = {
             tainted: false,
             expireAfter: "168h",
             consolidateAfter: "1m",
-            terminationGracePeriod: "1h",
+            terminationGracePeriod: "30m",
             budgets: [{ nodes: "20%" }],
         },
     ],
@@ -74,6 +75,8 @@ export const nodePoolShapes: Record<AutoscalingEnvironment, NodePoolShape[]> = {
             tainted: false,
             expireAfter: "720h",
             consolidateAfter: "10m",
+            // Long enough for a Redis replica to resync before the next server's eviction, which its PDB waits for.
+            terminationGracePeriod: "1h",
             budgets: [{ nodes: "10%" }, productionBusinessHours],
         },
         {
@@ -82,7 +85,7 @@ export const nodePoolShapes: Record<AutoscalingEnvironment, NodePoolShape[]> = {
             tainted: true,
             expireAfter: "720h",
             consolidateAfter: "5m",
-            terminationGracePeriod: "1h",
+            terminationGracePeriod: "30m",
             budgets: [{ nodes: "10%" }, productionBusinessHours],
         },
     ],

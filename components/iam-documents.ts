@@ -118,11 +118,38 @@ export function vpcCniPolicy(ctx: AwsContext): PolicyDocument {
  * What the EBS CSI controller needs: volumes and snapshots it created (tagged ebs.csi.aws.com/cluster=true)
  * in this account and region, and the grants that let EC2 use the customer-managed key for them.
  */
-export function ebsCsiPolicy(ctx: AwsContext, volumeKeyArn: string): PolicyDocument {
+/** A bucket policy refusing every request that does not use TLS, whoever sends it. */
+export function tlsOnlyBucketPolicy(bucketArn: string): PolicyDocument {
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Sid: "DenyInsecureTransport",
+                Effect: "Deny",
+                Principal: { AWS: "*" },
+                Action: "s3:*",
+                Resource: [bucketArn, `${bucketArn}/*`],
+                Condition: { Bool: { "aws:SecureTransport": "false" } },
+            },
+        ],
+    };
+}
+
+/** The tag the EBS CSI driver puts on every volume and snapshot it creates when `k8sTagClusterId` is the cluster's name. */
+export const ebsCsiClusterTag = (clusterName: string) => ({ key: `kubernetes.io/cluster/${clusterName}`, value: "owned" });
+
+/**
+ * The EBS CSI controller's permissions: volumes and snapshots of its own cluster only. The driver marks every volume
+ * `ebs.csi.aws.com/cluster=true` whatever the cluster, so that tag alone would let one environment's controller
+ * detach or delete another's; the cluster tag (addons.ts sets k8sTagClusterId) keeps each to its own, retained
+ * volumes included.
+ */
+export function ebsCsiPolicy(ctx: AwsContext, clusterName: string, volumeKeyArn: string): PolicyDocument {
     const volumes = ec2Arn(ctx, "volume");
     const snapshots = `arn:${ctx.partition}:ec2:${ctx.region}::snapshot/*`;
-    const createdByDriver = { "aws:RequestTag/ebs.csi.aws.com/cluster": "true" };
-    const ownedByDriver = { "ec2:ResourceTag/ebs.csi.aws.com/cluster": "true" };
+    const clusterTag = ebsCsiClusterTag(clusterName);
+    const createdByDriver = { "aws:RequestTag/ebs.csi.aws.com/cluster": "true", [`aws:RequestTag/${clusterTag.key}`]: clusterTag.value };
+    const ownedByDriver = { "aws:ResourceTag/ebs.csi.aws.com/cluster": "true", [`aws:ResourceTag/${clusterTag.key}`]: clusterTag.value };
     return {
         Version: "2012-10-17",
         Statement: [
@@ -140,12 +167,15 @@ export function ebsCsiPolicy(ctx: AwsContext, volumeKeyArn: string): PolicyDocum
                 // EC2 Describe* calls have no resource-level permissions.
                 Resource: "*",
             },
+            { Sid: "CreateTaggedVolumes", Effect: "Allow", Action: "ec2:CreateVolume", Resource: volumes, Condition: { StringEquals: createdByDriver } },
+            { Sid: "CreateTaggedSnapshots", Effect: "Allow", Action: "ec2:CreateSnapshot", Resource: snapshots, Condition: { StringEquals: createdByDriver } },
             {
-                Sid: "CreateTaggedVolumes",
+                // The source of a snapshot or of a restored volume is authorized too: only this cluster's.
+                Sid: "CopyOwnVolumesAndSnapshots",
                 Effect: "Allow",
-                Action: ["ec2:CreateVolume", "ec2:CreateSnapshot"],
+                Action: ["ec2:CreateSnapshot", "ec2:CreateVolume"],
                 Resource: [volumes, snapshots],
-                Condition: { StringEquals: createdByDriver },
+                Condition: { StringEquals: ownedByDriver },
             },
             {
                 Sid: "TagOnCreate",

@@ -43,10 +43,13 @@ export interface RedisArgs {
     /** With the monitoring stack: the release whose CRDs the PodMonitor for the exporter and HAProxy needs. */
     monitoringCrds?: pulumi.Resource;
     /**
-     * Production keeps Redis and its volumes when the stack is destroyed (and refuses to delete it without
-     * `pulumi state unprotect`); staging deletes them so a teardown leaves nothing behind.
+     * Production: Redis is protected (a destroy needs `pulumi state unprotect` first) and its volumes outlive the
+     * stack: its claims use `retainedStorageClassName`, so deleting them leaves the EBS volumes in EC2 while the
+     * release, its pods and the namespace go (README: Storage). Staging deletes everything.
      */
     protectData: boolean;
+    /** A StorageClass with reclaim policy Retain (gp3-retain on AWS), for production's claims. */
+    retainedStorageClassName?: string;
     /** Which nodes Redis and HAProxy may run on (Karpenter's NodePools on AWS); unset, anywhere (local). */
     placement?: Pick<PodPlacement, "affinity" | "tolerations">;
 }
@@ -159,7 +162,10 @@ export class Redis extends pulumi.ComponentResource {
     constructor(name: string, args: RedisArgs, opts?: pulumi.ComponentResourceOptions) {
         super("eks-app:workload:Redis", name, {}, opts);
         const parent = this;
-        const protection = { protect: args.protectData, retainOnDelete: args.protectData };
+        // Protected, never retained: a workload left running after a destroy would hold its nodes (PDB, hard
+        // anti-affinity) and Karpenter's drain would never finish. The data is kept by the volumes' reclaim policy.
+        const protection = { protect: args.protectData };
+        const claimStorageClassName = args.protectData ? (args.retainedStorageClassName ?? args.storageClassName) : args.storageClassName;
         this.password = pulumi.secret(
             args.configuredPassword ?? new random.RandomPassword(`${name}-password`, { length: 32, special: false }, { parent }).result,
         );
@@ -187,7 +193,7 @@ export class Redis extends pulumi.ComponentResource {
         );
 
         // Claims named as the StatefulSet would name them, so it adopts them and Pulumi owns their lifecycle:
-        // deleted with a staging stack, kept (and protected) in production. They bind once a pod uses them.
+        // deleted with the stack; in production their volumes are retained. They bind once a pod uses them.
         const claims = redisClaimNames(args.replicas).map(
             (claimName) =>
                 new k8s.core.v1.PersistentVolumeClaim(
@@ -201,11 +207,13 @@ export class Redis extends pulumi.ComponentResource {
                         },
                         spec: {
                             accessModes: ["ReadWriteOnce"],
-                            storageClassName: args.storageClassName,
+                            storageClassName: claimStorageClassName,
                             resources: { requests: { storage: args.storageSize } },
                         },
                     },
-                    { parent, ...protection },
+                    // A claim's class cannot change in place: a replacement would delete the claim and, with a
+                    // Delete class, its data. Claims made before gp3-retain existed keep their class (README: upgrade).
+                    { parent, ...protection, ignoreChanges: ["spec.storageClassName"] },
                 ),
         );
 
@@ -217,7 +225,8 @@ export class Redis extends pulumi.ComponentResource {
                 chart: redisChartFile,
                 version: redisChart.version,
                 namespace: namespace.metadata.name,
-                values: redisValues(args, secretName),
+                // The StatefulSet's template names the claims' class too, so a claim it ever makes itself keeps its data.
+                values: redisValues({ ...args, storageClassName: claimStorageClassName }, secretName),
                 // A failed upgrade rolls back to the last good release instead of leaving Redis half-changed.
                 atomic: true,
                 cleanupOnFail: true,

@@ -1,10 +1,14 @@
 import { strict as assert } from "assert";
 import { accessEntries } from "../components/cluster";
+import type { PolicyDocument } from "../components/iam-documents";
 import { ProgramError, ProgramRun, RegisteredResource, runProgram, testAccountId, testDeployerRoleArn } from "../harness";
+import { evaluate, Request } from "./delivery/iam-evaluator";
 
 const adminArn = `arn:aws:iam::${testAccountId}:role/platform-admins`;
 const viewerArn = `arn:aws:iam::${testAccountId}:role/pr-preview`;
 const ciDeployArn = `arn:aws:iam::${testAccountId}:role/eks-app-ci/eks-app-deploy-production`;
+/** The stack files name CI's deploy, preview and review roles; these runs name none, so whoever runs the program deploys. */
+const noNamedRoles = ["eks-app:clusterDeployerRole", "eks-app:clusterPreviewRole", "eks-app:clusterReviewRole"];
 
 function dependsOn(resource: RegisteredResource, type: string, nameSuffix: string): boolean {
     return resource.options.dependsOn.some((d) => d.type === type && d.name.endsWith(nameSuffix));
@@ -22,8 +26,9 @@ describe("cluster", () => {
     let production: ProgramRun;
 
     before(async () => {
-        staging = await runProgram("dev");
+        staging = await runProgram("dev", { without: noNamedRoles });
         production = await runProgram("prod", {
+            without: noNamedRoles,
             config: {
                 "eks-app:clusterAdminPrincipalArns": JSON.stringify([adminArn, testDeployerRoleArn]),
                 "eks-app:clusterViewerPrincipalArns": JSON.stringify([viewerArn, adminArn]),
@@ -55,7 +60,7 @@ describe("cluster", () => {
         it("names entries after their principal, so reordering the admin list renames nothing", async () => {
             const second = `arn:aws:iam::${testAccountId}:user/alice`;
             const names = async (admins: string[]) =>
-                (await runProgram("dev", { config: { "eks-app:clusterAdminPrincipalArns": JSON.stringify(admins) } }))
+                (await runProgram("dev", { without: noNamedRoles, config: { "eks-app:clusterAdminPrincipalArns": JSON.stringify(admins) } }))
                     .ofType("aws:eks/accessEntry:AccessEntry")
                     .filter((e) => e.inputs.type === "STANDARD")
                     .map((e) => `${e.name}=${e.inputs.principalArn}`)
@@ -77,6 +82,7 @@ describe("cluster", () => {
 
         it("grants the configured CI deploy role, not whoever runs up, when clusterDeployerPrincipalArn is set", async () => {
             const run = await runProgram("prod", {
+                without: noNamedRoles,
                 config: {
                     "eks-app:clusterDeployerPrincipalArn": ciDeployArn,
                     "eks-app:clusterAdminPrincipalArns": JSON.stringify([testDeployerRoleArn]),
@@ -89,7 +95,7 @@ describe("cluster", () => {
         });
 
         it("refuses to start when the caller would have no access to the cluster it builds", async () => {
-            const error = await runProgram("prod", { config: { "eks-app:clusterDeployerPrincipalArn": ciDeployArn } }).then(
+            const error = await runProgram("prod", { without: noNamedRoles, config: { "eks-app:clusterDeployerPrincipalArn": ciDeployArn } }).then(
                 () => undefined,
                 (e: ProgramError) => e,
             );
@@ -187,7 +193,15 @@ describe("cluster", () => {
             }
         });
 
-        it("adopts the control-plane log group a deleted cluster's late logs recreated, instead of failing", async () => {
+        it("keeps the control-plane log group on destroy, so EKS's late logs never recreate it without retention (an import of a group that differs fails)", () => {
+            for (const run of [staging, production]) {
+                const group = run.one("aws:cloudwatch/logGroup:LogGroup");
+                assert.equal(group.options.retainOnDelete, true, run.stack);
+                assert.deepEqual(Object.keys(group.inputs).filter((key) => !key.startsWith("__")).sort(), ["name", "retentionInDays"], run.stack);
+            }
+        });
+
+        it("adopts the control-plane log group an earlier destroy kept, instead of failing", async () => {
             assert.equal(staging.one("aws:cloudwatch/logGroup:LogGroup").options.importId, undefined);
             const leftOver = "/aws/eks/eks-app-dev/cluster";
             const again = await runProgram("dev", {
@@ -198,8 +212,19 @@ describe("cluster", () => {
             assert.equal(group.inputs.retentionInDays, 7);
         });
 
+        it("offers gp3-retain beside it: the same encrypted volumes, kept in EC2 when their claim goes", () => {
+            for (const run of [staging, production]) {
+                const classes = run.ofType("kubernetes:storage.k8s.io/v1:StorageClass").map((c) => c.inputs);
+                assert.deepEqual(classes.map((c) => [c.metadata.name, c.reclaimPolicy]).sort(), [["gp3", "Delete"], ["gp3-retain", "Retain"]], run.stack);
+                const [gp3, retained] = ["gp3", "gp3-retain"].map((name) => classes.find((c) => c.metadata.name === name)!);
+                assert.deepEqual(retained.parameters, gp3.parameters);
+                assert.equal(retained.volumeBindingMode, "WaitForFirstConsumer");
+                assert.equal(retained.metadata.annotations?.["storageclass.kubernetes.io/is-default-class"], undefined);
+            }
+        });
+
         it("makes an encrypted gp3 class the only default class, bound where the pod lands", () => {
-            const gp3 = staging.one("kubernetes:storage.k8s.io/v1:StorageClass").inputs;
+            const gp3 = staging.one("kubernetes:storage.k8s.io/v1:StorageClass", "-gp3").inputs;
             assert.equal(gp3.metadata.annotations["storageclass.kubernetes.io/is-default-class"], "true");
             assert.equal(gp3.provisioner, "ebs.csi.aws.com");
             assert.equal(gp3.volumeBindingMode, "WaitForFirstConsumer");
@@ -207,6 +232,70 @@ describe("cluster", () => {
             assert.equal(gp3.parameters.kmsKeyId, `arn:aws:kms:eu-west-1:${testAccountId}:key/cluster-volumes`);
             // EKS stopped marking gp2 default in 1.30; patching an absent gp2 would create a class with no provisioner.
             assert.deepEqual(staging.ofType("kubernetes:storage.k8s.io/v1:StorageClassPatch"), []);
+        });
+    });
+
+    describe("EBS CSI driver: each environment's own volumes only", () => {
+        const ebsCsi = (run: ProgramRun) => run.ofType("aws:eks/addon:Addon").find((addon) => addon.inputs.addonName === "aws-ebs-csi-driver")!;
+        const policyOf = (run: ProgramRun): PolicyDocument => JSON.parse(run.one("aws:iam/rolePolicy:RolePolicy", "cluster-ebs-csi").inputs.policy);
+        const volume = (id: string) => `arn:aws:ec2:eu-west-1:${testAccountId}:volume/${id}`;
+        /** A volume as the driver of cluster `owner` tags it (docs/tagging.md of aws-ebs-csi-driver: k8sTagClusterId, extraVolumeTags). */
+        const taggedBy = (owner: string, environment: string) => ({
+            "aws:ResourceTag/ebs.csi.aws.com/cluster": "true",
+            [`aws:ResourceTag/kubernetes.io/cluster/${owner}`]: "owned",
+            "aws:ResourceTag/environment": environment,
+        });
+
+        it("tags every volume the driver creates with its cluster and its environment", () => {
+            for (const [run, environment] of [[staging, "staging"], [production, "production"]] as const) {
+                const configuration = JSON.parse(ebsCsi(run).inputs.configurationValues);
+                assert.deepEqual(configuration.controller, { k8sTagClusterId: `eks-app-${run.stack}`, extraVolumeTags: { project: "eks-app", environment } });
+            }
+        });
+
+        it("lets staging's driver attach, detach, change and delete staging's volumes, and none of production's, retained ones included", () => {
+            const writes = ["ec2:AttachVolume", "ec2:DetachVolume", "ec2:ModifyVolume", "ec2:DeleteVolume", "ec2:CreateTags", "ec2:DeleteTags", "ec2:CreateSnapshot"];
+            const decide = (run: ProgramRun, owner: string, environment: string) =>
+                writes.map((action) => `${action} ${evaluate([policyOf(run)], { action, resource: volume("vol-1"), context: taggedBy(owner, environment) })}`);
+            assert.deepEqual(decide(staging, "eks-app-dev", "staging"), writes.map((action) => `${action} allowed`));
+            assert.deepEqual(decide(staging, "eks-app-prod", "production"), writes.map((action) => `${action} not allowed`));
+            assert.deepEqual(decide(production, "eks-app-prod", "production"), writes.map((action) => `${action} allowed`));
+            assert.deepEqual(decide(production, "eks-app-dev", "staging"), writes.map((action) => `${action} not allowed`));
+        });
+
+        it("creates volumes only with its own cluster's tag", () => {
+            const create = (owner: string): Request => ({
+                action: "ec2:CreateVolume",
+                resource: volume("*"),
+                context: { "aws:RequestTag/ebs.csi.aws.com/cluster": "true", [`aws:RequestTag/kubernetes.io/cluster/${owner}`]: "owned" },
+            });
+            assert.equal(evaluate([policyOf(staging)], create("eks-app-dev")), "allowed");
+            assert.equal(evaluate([policyOf(staging)], create("eks-app-prod")), "not allowed");
+        });
+    });
+
+    describe("the tags the deploy roles launch nodes by", () => {
+        it("puts the environment's tags on EKS's cluster security group before the node group, in both stacks", () => {
+            for (const [run, environment] of [[staging, "staging"], [production, "production"]] as const) {
+                const tags = run.ofType("aws:ec2/tag:Tag").filter((tag) => tag.name.startsWith("cluster-security-group-"));
+                assert.deepEqual(tags.map((tag) => [tag.inputs.key, tag.inputs.value, tag.inputs.resourceId]).sort(), [
+                    ["environment", environment, "sg-0cluster0123456789"],
+                    ["project", "eks-app", "sg-0cluster0123456789"],
+                ]);
+                const nodeGroup = run.one("aws:eks/nodeGroup:NodeGroup");
+                for (const tag of tags) assert.ok(dependsOn(nodeGroup, "aws:ec2/tag:Tag", tag.name), `${run.stack}: node group before ${tag.name}`);
+            }
+        });
+
+        it("creates the VPC (and so its subnets) with the AWS provider whose default tags name the environment, in both stacks", () => {
+            for (const [run, environment] of [[staging, "staging"], [production, "production"]] as const) {
+                // awsx creates the subnets inside its own plugin, with the AWS provider it is handed.
+                const vpc = run.one("awsx:ec2:Vpc");
+                assert.deepEqual(vpc.providers?.aws, { type: "pulumi:providers:aws", name: "aws" }, run.stack);
+                const provider = run.one("pulumi:providers:aws", "aws");
+                // Provider inputs reach the provider as JSON strings.
+                assert.deepEqual(JSON.parse(provider.inputs.defaultTags).tags, { project: "eks-app", stack: run.stack, environment, "managed-by": "pulumi" }, run.stack);
+            }
         });
     });
 });

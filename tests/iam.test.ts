@@ -115,13 +115,17 @@ describe("IAM is least privilege", () => {
         assert.deepEqual(grant?.Condition, { Bool: { "kms:GrantIsForAWSResource": "true" } });
     });
 
-    it("lets the EBS CSI driver delete only volumes and snapshots it created", () => {
+    it("lets the EBS CSI driver delete only volumes and snapshots it created for its own cluster", () => {
         const statements = permissionsOfRole(runs[0], "cluster-ebs-csi");
         for (const action of ["ec2:DeleteVolume", "ec2:DeleteSnapshot"]) {
             const granting = statements.filter((s) => list(s.Action).includes(action));
             assert.ok(granting.length > 0, action);
             for (const statement of granting) {
-                assert.deepEqual(statement.Condition?.StringEquals, { "ec2:ResourceTag/ebs.csi.aws.com/cluster": "true" }, action);
+                assert.deepEqual(
+                    statement.Condition?.StringEquals,
+                    { "aws:ResourceTag/ebs.csi.aws.com/cluster": "true", [`aws:ResourceTag/kubernetes.io/cluster/eks-app-${runs[0].stack}`]: "owned" },
+                    action,
+                );
             }
         }
     });

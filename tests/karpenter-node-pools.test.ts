@@ -5,7 +5,7 @@ import Ajv, { ValidateFunction } from "ajv";
 import { runProgram } from "../harness";
 import { KubernetesObject, renderChart } from "../harness/helm";
 import { karpenterChartFile } from "../components/autoscaling-karpenter";
-import { ec2NodeClass, nodePool } from "../components/autoscaling-node-pools";
+import { durationMinutes, ec2NodeClass, nodePool } from "../components/autoscaling-node-pools";
 import { AutoscalingEnvironment, nodePoolShapes, placementFor, spotTaint, Workload } from "../components/autoscaling-profile";
 
 const environments: AutoscalingEnvironment[] = ["staging", "production"];
@@ -181,13 +181,18 @@ describe("Scaling decisions per environment", () => {
         }
     });
 
-    it("production never forces a drain past a PDB on the nodes Redis runs on; other pools force it after at most an hour", () => {
-        const redisPools = placementFor("production", "redis").nodePools;
-        for (const pool of nodePoolShapes.production) {
-            const spec = nodePool(pool, limits).spec.template.spec as { terminationGracePeriod?: string };
-            if (redisPools.includes(pool.name)) assert.equal(spec.terminationGracePeriod, undefined, pool.name);
-            else assert.equal(spec.terminationGracePeriod, "1h", pool.name);
+    it("forces every pool's drain after at most an hour, so expiry and teardown finish whatever a PDB says", () => {
+        for (const environment of environments) {
+            for (const pool of nodePoolShapes[environment]) {
+                const spec = nodePool(pool, limits).spec.template.spec as { terminationGracePeriod?: string };
+                assert.ok(spec.terminationGracePeriod !== undefined && durationMinutes(spec.terminationGracePeriod) <= 60, `${environment} ${pool.name}`);
+            }
         }
+    });
+
+    it("reads Go durations as Karpenter writes them", () => {
+        assert.deepEqual(["1h", "30m", "1h30m", "90s"].map(durationMinutes), [60, 30, 90, 1.5]);
+        for (const bad of ["", "1d", "30", "h1"]) assert.throws(() => durationMinutes(bad), /Go duration/, bad);
     });
 
     it("production never consolidates underused nodes in business hours", () => {

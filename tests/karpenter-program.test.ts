@@ -5,6 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
 import { ProgramRun, RegisteredResource, runProgram } from "../harness";
+import { durationMinutes } from "../components/autoscaling-node-pools";
 
 const key = (r: { type: string; name: string }) => `${r.type}::${r.name}`;
 
@@ -106,8 +107,16 @@ for (const stack of ["dev", "prod"] as const) {
             }
         });
 
-        it("waits up to 30 minutes for each NodePool's finalizer (its instances terminated) on delete", () => {
-            for (const pool of nodePools()) assert.equal(pool.options.customTimeouts?.delete, "30m");
+        it("bounds every NodePool's drain (terminationGracePeriod) well inside the time a destroy waits for its finalizer", () => {
+            // Karpenter respects a PDB until the grace period ends; a pool without one, or with one past the delete
+            // timeout, makes `pulumi destroy` time out while a protected pod still runs.
+            for (const pool of nodePools()) {
+                const grace = pool.inputs.spec.template.spec.terminationGracePeriod;
+                assert.ok(grace, `${pool.name} has no terminationGracePeriod`);
+                const deleteTimeout = pool.options.customTimeouts?.delete;
+                assert.ok(deleteTimeout, `${pool.name} has no delete timeout`);
+                assert.ok(durationMinutes(deleteTimeout) >= durationMinutes(grace) + 10, `${pool.name}: drain up to ${grace}, destroy waits ${deleteTimeout}`);
+            }
         });
 
         it("gives the controller its role through Pod Identity, for its own service account only", () => {

@@ -1,6 +1,8 @@
 import { strict as assert } from "assert";
 import { subnetMasks } from "../components/network";
-import { ProgramRun, RegisteredResource, runProgram, testAccountId, testDeployerRoleArn } from "../harness";
+import type { PolicyDocument } from "../components/iam-documents";
+import { ProgramError, ProgramRun, providerError, RegisteredResource, runProgram, testAccountId, testDeployerRoleArn } from "../harness";
+import { evaluate } from "./delivery/iam-evaluator";
 
 const adminArn = `arn:aws:iam::${testAccountId}:role/platform-admins`;
 const viewerArn = `arn:aws:iam::${testAccountId}:role/pr-preview`;
@@ -63,10 +65,6 @@ describe("platform", () => {
             assert.equal(production.one("aws:cloudwatch/logGroup:LogGroup").inputs.retentionInDays, 90);
         });
 
-        it("only staging's image repository can be deleted with images in it", () => {
-            assert.equal(staging.one("aws:ecr/repository:Repository").inputs.forceDelete, true);
-            assert.equal(production.one("aws:ecr/repository:Repository").inputs.forceDelete, false);
-        });
     });
 
     describe("network", () => {
@@ -109,20 +107,66 @@ describe("platform", () => {
     });
 
     describe("registry", () => {
-        it("has immutable tags, scan on push and KMS encryption", () => {
-            const repository = staging.one("aws:ecr/repository:Repository").inputs;
-            assert.equal(repository.imageTagMutability, "IMMUTABLE");
-            assert.deepEqual(repository.imageScanningConfiguration, { scanOnPush: true });
-            assert.deepEqual(repository.encryptionConfigurations, [{ encryptionType: "KMS" }]);
+        it("reads the repository bootstrap created, by the stack's name, and creates none: a destroy leaves it and its images", () => {
+            for (const run of [staging, production]) {
+                assert.deepEqual(run.resources.filter((r) => r.type.startsWith("aws:ecr/")).map((r) => r.type), [], run.stack);
+                assert.equal(run.outputs.ecrRepositoryUrl, `${testAccountId}.dkr.ecr.eu-west-1.amazonaws.com/eks-app-${run.stack}`);
+            }
         });
 
-        it("expires untagged images and keeps the configured number of tagged ones", () => {
-            const policy = JSON.parse(production.one("aws:ecr/lifecyclePolicy:LifecyclePolicy").inputs.policy);
-            const untagged = policy.rules.find((r: any) => r.selection.tagStatus === "untagged");
-            const tagged = policy.rules.find((r: any) => r.selection.tagStatus === "tagged");
-            assert.equal(untagged.selection.countType, "sinceImagePushed");
-            assert.equal(tagged.selection.countType, "imageCountMoreThan");
-            assert.equal(tagged.selection.countNumber, 100);
+        it("stops before creating anything when the repository is missing, naming it and bootstrap", async () => {
+            const missing = runProgram("dev", { calls: { "aws:ecr/getRepository:getRepository": (inputs) => { throw providerError(`reading ECR Repository (${inputs.name}): couldn't find resource`); } } });
+            await assert.rejects(missing, (error: ProgramError) => {
+                assert.match(error.message, /eks-app-dev/);
+                return true;
+            });
+        });
+    });
+
+    describe("Loki's bucket (production keeps its logs in S3)", () => {
+        const bucketName = `eks-app-prod-logs-${testAccountId}-eu-west-1`;
+        const existing = { "aws:s3/getBucket:getBucket": (inputs: Record<string, any>) => ({ bucket: inputs.bucket, arn: `arn:aws:s3:::${inputs.bucket}`, id: inputs.bucket }) };
+        const bucketParts = (run: ProgramRun) => run.resources.filter((r) => r.type.startsWith("aws:s3/") && r.parent?.type === "eks-app:monitoring:LogBucket");
+
+        it("encrypts with S3's own keys (SSE-S3), which Loki's role needs no KMS permission for", () => {
+            const [rule] = production.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").inputs.rules;
+            assert.deepEqual(rule.applyServerSideEncryptionByDefault, { sseAlgorithm: "AES256" });
+        });
+
+        it("refuses every request without TLS, whoever sends it, and blocks public access", () => {
+            const policy: PolicyDocument = JSON.parse(production.one("aws:s3/bucketPolicy:BucketPolicy").inputs.policy);
+            const anyone: PolicyDocument = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }] };
+            const request = (secure: string) => ({ action: "s3:GetObject", resource: `arn:aws:s3:::${bucketName}/index/1`, context: { "aws:SecureTransport": secure } });
+            assert.equal(evaluate([anyone, policy], request("false")), "explicitly denied");
+            assert.equal(evaluate([anyone, policy], request("true")), "allowed");
+            assert.equal(evaluate([anyone, policy], { ...request("true"), action: "s3:ListBucket", resource: `arn:aws:s3:::${bucketName}` }), "allowed");
+            assert.equal(evaluate([anyone, policy], { ...request("false"), action: "s3:ListBucket", resource: `arn:aws:s3:::${bucketName}` }), "explicitly denied");
+            const block = production.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs;
+            assert.deepEqual([block.blockPublicAcls, block.blockPublicPolicy, block.ignorePublicAcls, block.restrictPublicBuckets], [true, true, true, true]);
+        });
+
+        it("keeps the bucket and its settings on destroy in production, so the next up finds it private and TLS only", () => {
+            const parts = bucketParts(production);
+            assert.ok(parts.length >= 5);
+            assert.deepEqual(parts.filter((r) => !r.options.retainOnDelete).map((r) => r.type), []);
+            assert.equal(production.one("aws:s3/bucket:Bucket").inputs.forceDestroy, false);
+        });
+
+        it("adopts the bucket an earlier destroy kept, instead of failing with BucketAlreadyOwnedByYou", async () => {
+            assert.equal(production.one("aws:s3/bucket:Bucket").options.importId, undefined);
+            const again = await runProgram("prod", { calls: existing });
+            const bucket = again.one("aws:s3/bucket:Bucket");
+            assert.equal(bucket.options.importId, bucketName);
+            // An import fails on any input that differs from the bucket: it names the bucket and nothing a kept bucket could lack.
+            assert.deepEqual(Object.keys(bucket.inputs).filter((key) => !key.startsWith("__")).sort(), ["bucket", "forceDestroy"]);
+        });
+
+        it("in staging (with lokiStorage s3) deletes the bucket with its logs, keeping nothing", async () => {
+            const s3 = await runProgram("dev", { config: { "eks-app:lokiStorage": "s3" } });
+            const parts = bucketParts(s3);
+            assert.ok(parts.length >= 5);
+            assert.deepEqual(parts.filter((r) => r.options.retainOnDelete || r.options.protect).map((r) => r.type), []);
+            assert.equal(s3.one("aws:s3/bucket:Bucket").inputs.forceDestroy, true);
         });
     });
 

@@ -48,6 +48,18 @@ describe("teardown order", () => {
         }
     });
 
+    it("deletes production's Redis (release, namespace, claims) before the NodePools, keeping only its volumes", () => {
+        const production = runs[1];
+        const redis = production.resources.filter((r) => r.parent?.type === "eks-app:workload:Redis" && r.custom);
+        assert.ok(redis.some((r) => r.type === "kubernetes:helm.sh/v3:Release") && redis.some((r) => r.type === "kubernetes:core/v1:Namespace"));
+        assert.deepEqual(redis.filter((r) => r.options.retainOnDelete).map((r) => r.name), []);
+        assertDeletedBefore(production, redis, named(production, "kubernetes:karpenter.sh/v1:NodePool"));
+        // Their volumes: Retain, so deleting a claim leaves its EBS volume in EC2.
+        const classes = new Set(redis.filter((r) => r.type === "kubernetes:core/v1:PersistentVolumeClaim").map((claim) => claim.inputs.spec.storageClassName));
+        const retained = named(production, "kubernetes:storage.k8s.io/v1:StorageClass", (c) => c.inputs.reclaimPolicy === "Retain").map((c) => c.inputs.metadata.name);
+        assert.deepEqual([...classes], retained);
+    });
+
     it("deletes every addon before the cluster, and the cluster before the VPC", () => {
         for (const run of runs) {
             const cluster = named(run, "eks:index:Cluster");
@@ -58,7 +70,7 @@ describe("teardown order", () => {
 
     it("sees a missing edge: without its dependsOn, the gp3 class would not wait for the EBS CSI driver", () => {
         const run = runs[0];
-        const storageClass = run.one("kubernetes:storage.k8s.io/v1:StorageClass");
+        const storageClass = run.one("kubernetes:storage.k8s.io/v1:StorageClass", "-gp3");
         const withoutExplicit = { ...storageClass, options: { ...storageClass.options, dependsOn: [] } };
         const graph = new DependencyGraph({ ...run, resources: run.resources.map((r) => (r === storageClass ? withoutExplicit : r)) });
         const driver = run.ofType("aws:eks/addon:Addon").find((a) => a.inputs.addonName === "aws-ebs-csi-driver")!;

@@ -63,11 +63,11 @@ describe("workload", () => {
             assert.deepEqual(configured.ofType("random:index/randomPassword:RandomPassword").filter((p) => p.name.startsWith("redis")), []);
         });
 
-        it("persists with AOF on the gp3 class on AWS and the default class locally", () => {
-            for (const stack of ["dev", "prod"] as const) {
+        it("persists with AOF on gp3 in staging, gp3-retain (kept on destroy) in production, the default class locally", () => {
+            for (const [stack, storageClass] of [["dev", "gp3"], ["prod", "gp3-retain"]] as const) {
                 const values = redisValues(runs[stack]);
                 assert.equal(values.persistentVolume.enabled, true);
-                assert.equal(values.persistentVolume.storageClass, "gp3");
+                assert.equal(values.persistentVolume.storageClass, storageClass);
                 assert.equal(values.redis.config.appendonly, "yes");
             }
             assert.equal(redisValues(runs.local).persistentVolume.storageClass, undefined);
@@ -116,19 +116,27 @@ describe("workload", () => {
             assert.equal(policy.ingress.length, 3);
         }));
 
-        it("owns its volume claims: deleted with staging, protected and retained in production", () => {
+        it("owns its volume claims: deleted with staging; in production protected, and their volumes kept by gp3-retain", () => {
             const claims = (run: ProgramRun) => run.resources.filter((r) => r.inputs.kind === "PersistentVolumeClaim");
             assert.deepEqual(claims(runs.prod).map((c) => c.inputs.metadata.name), redisClaimNames(3));
             for (const claim of claims(runs.prod)) {
                 assert.equal(claim.options.protect, true);
-                assert.equal(claim.options.retainOnDelete, true);
+                assert.equal(claim.inputs.spec.storageClassName, "gp3-retain");
             }
             for (const claim of claims(runs.dev)) {
                 assert.equal(claim.options.protect, false);
-                assert.equal(claim.options.retainOnDelete, false);
+                assert.equal(claim.inputs.spec.storageClassName, "gp3");
             }
             assert.equal(redisRelease(runs.prod).options.protect, true);
             assert.equal(redisRelease(runs.dev).options.protect, false);
+        });
+
+        it("leaves nothing of Redis running after a destroy: namespace, release and claims are never retained", () => {
+            for (const run of [runs.dev, runs.prod]) {
+                const redis = run.resources.filter((r) => r.parent?.type === "eks-app:workload:Redis");
+                assert.ok(redis.length >= 4, run.stack);
+                assert.deepEqual(redis.filter((r) => r.options.retainOnDelete).map((r) => `${r.type} ${r.name}`), [], run.stack);
+            }
         });
     });
 

@@ -72,21 +72,6 @@ export function deployClusterPolicy(ctx: DeliveryContext, environment: DeliveryE
             Resource: key,
             Condition: { StringEquals: { ...resourceTags(environment), "kms:ViaService": `eks.${ctx.region}.amazonaws.com` }, Bool: { "kms:GrantIsForAWSResource": "true" } },
         },
-        {
-            // A KMS-encrypted repository gets a grant on AWS's own ECR key (aws/ecr), which carries no tag.
-            Sid: "EncryptTheRepositoryWithTheEcrKey",
-            Effect: "Allow",
-            Action: "kms:CreateGrant",
-            Resource: key,
-            Condition: { StringEquals: { "kms:ViaService": `ecr.${ctx.region}.amazonaws.com` }, Bool: { "kms:GrantIsForAWSResource": "true" } },
-        },
-        {
-            Sid: "UseTheEcrKeyThroughEcr",
-            Effect: "Allow",
-            Action: ["kms:RetireGrant", "kms:DescribeKey"],
-            Resource: key,
-            Condition: { StringEquals: { "kms:ViaService": `ecr.${ctx.region}.amazonaws.com` } },
-        },
         { Sid: "ManageControlPlaneLogs", Effect: "Allow", Action: logGroupActions, Resource: [logGroup, `${logGroup}:*`] },
         { Sid: "FindLogGroups", Effect: "Allow", Action: "logs:DescribeLogGroups", Resource: regional(ctx, "logs", "log-group:*") },
     );

@@ -95,8 +95,25 @@ export function deployNetworkPolicy(ctx: DeliveryContext, environment: DeliveryE
             Sid: "LaunchOnlyFromTemplates",
             Effect: "Allow",
             Action: "ec2:RunInstances",
-            Resource: [ec2("instance/*"), ec2("volume/*"), ec2("network-interface/*"), ec2("subnet/*"), ec2("security-group/*"), `arn:${ctx.partition}:ec2:${ctx.region}::image/*`],
+            Resource: [ec2("instance/*"), ec2("volume/*"), `arn:${ctx.partition}:ec2:${ctx.region}::image/*`],
             Condition: { ArnLike: { "ec2:LaunchTemplate": ec2("launch-template/*") } },
+        },
+        {
+            // Only into this environment's subnets and security groups (EKS's cluster security group carries the
+            // tags too: components/cluster), so a staging template cannot put a host in production's network.
+            Sid: "LaunchIntoTaggedNetwork",
+            Effect: "Allow",
+            Action: "ec2:RunInstances",
+            Resource: [ec2("subnet/*"), ec2("security-group/*")],
+            Condition: { ArnLike: { "ec2:LaunchTemplate": ec2("launch-template/*") }, StringEquals: resourceTags(environment) },
+        },
+        {
+            // The interface RunInstances creates has no tags yet; an existing one it is given must be this environment's.
+            Sid: "LaunchWithOwnInterfaces",
+            Effect: "Allow",
+            Action: "ec2:RunInstances",
+            Resource: ec2("network-interface/*"),
+            Condition: { ArnLike: { "ec2:LaunchTemplate": ec2("launch-template/*") }, StringEqualsIfExists: resourceTags(environment) },
         },
     );
 }

@@ -1,28 +1,15 @@
-// A deploy role's registry, DNS and state policy: its environment's ECR repository (production's also reads
-// staging's, to copy the image staging tested), the app's DNS records when hosted zones are configured, and its
-// stack's state.
+// A deploy role's registry, DNS and state policy: its environment's ECR repository, read and pushed to, never
+// created or deleted (production's also reads staging's, to copy the image staging tested), the app's DNS records
+// when hosted zones are configured, and its stack's state.
 import { DeliveryContext, DeliveryEnvironment, document, PolicyDocument, PolicyStatement, regional, resourceName } from "./context";
 import { imagePushActions } from "./image-push";
 import { stateStatements } from "./state";
 
-export const repositoryActions = [
-    "ecr:CreateRepository",
-    "ecr:DeleteRepository",
-    "ecr:DescribeRepositories",
-    "ecr:PutLifecyclePolicy",
-    "ecr:GetLifecyclePolicy",
-    "ecr:DeleteLifecyclePolicy",
-    "ecr:GetRepositoryPolicy",
-    "ecr:PutImageTagMutability",
-    "ecr:PutImageScanningConfiguration",
-    "ecr:TagResource",
-    "ecr:UntagResource",
-    "ecr:ListTagsForResource",
-    "ecr:ListImages",
-    "ecr:BatchDeleteImage",
-    // The image job's push, for a first deploy that builds app/ itself.
-    ...imagePushActions,
-];
+/**
+ * The repository is bootstrap's (bootstrap/registry.ts): the program only reads it (aws.ecr.getRepository:
+ * DescribeRepositories, its tags and newest images) and, on a first deploy that builds app/ itself, pushes to it.
+ */
+export const repositoryActions = ["ecr:DescribeRepositories", "ecr:ListTagsForResource", ...imagePushActions];
 export const imagePullActions = ["ecr:DescribeImages", "ecr:BatchGetImage", "ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer"];
 
 export function route53Statements(ctx: DeliveryContext, access: "read" | "write"): PolicyStatement[] {
@@ -45,7 +32,7 @@ export function deployRegistryPolicy(ctx: DeliveryContext, environment: Delivery
     return document(
         // GetAuthorizationToken takes no resource ARN.
         { Sid: "LogInToEcr", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
-        { Sid: "ManageTheRepository", Effect: "Allow", Action: repositoryActions, Resource: repository(environment) },
+        { Sid: "UseTheRepository", Effect: "Allow", Action: repositoryActions, Resource: repository(environment) },
         ...(environment === "production" ? [{ Sid: "CopyStagingImages", Effect: "Allow" as const, Action: imagePullActions, Resource: repository("staging") }] : []),
         ...route53Statements(ctx, "write"),
         ...stateStatements(ctx, environment, "write"),

@@ -12,4 +12,5 @@ export { deployRegistryPolicy } from "./deploy-registry";
 export { deployServicesPolicy } from "./deploy-services";
 export { imagePushPolicy } from "./image-push";
 export { previewPolicy } from "./preview";
+export { reviewPolicy, reviewStateObjects } from "./review";
 export { stateBucketPolicy, stateObjects } from "./state";

@@ -5,6 +5,7 @@
 import { eksClusterActions } from "./deploy-cluster";
 import { networkReadActions } from "./deploy-network";
 import { route53Statements } from "./deploy-registry";
+import { bucketActions } from "./deploy-services";
 import { roleReadActions } from "./guardrails";
 import { DeliveryContext, DeliveryEnvironment, document, PolicyDocument, programRoles, regional, resourceName, resourceTags } from "./context";
 import { stateStatements } from "./state";
@@ -23,7 +24,7 @@ export function previewPolicy(ctx: DeliveryContext, environment: DeliveryEnviron
         {
             Sid: "ReadTheRepository",
             Effect: "Allow",
-            Action: ["ecr:DescribeRepositories", "ecr:DescribeImages", "ecr:GetLifecyclePolicy", "ecr:GetRepositoryPolicy", "ecr:ListTagsForResource"],
+            Action: ["ecr:DescribeRepositories", "ecr:DescribeImages", "ecr:ListTagsForResource"],
             Resource: regional(ctx, "ecr", `repository/${name}`),
         },
         { Sid: "ReadRoles", Effect: "Allow", Action: roleReadActions, Resource: [programRoles(ctx, environment), previewRoleArn] },
@@ -35,6 +36,14 @@ export function previewPolicy(ctx: DeliveryContext, environment: DeliveryEnviron
             Condition: { StringEquals: resourceTags(environment) },
         },
         { Sid: "FindLogGroups", Effect: "Allow", Action: "logs:DescribeLogGroups", Resource: regional(ctx, "logs", "log-group:*") },
+        // Whether Loki's bucket exists already (aws.s3.getBucket: HeadBucket, then its website settings), and the reads
+        // with which a preview of its adoption (an import) compares it with the program.
+        {
+            Sid: "ReadTheLogBucket",
+            Effect: "Allow",
+            Action: bucketActions.filter((action) => /^s3:(Get|List)/.test(action)),
+            Resource: `arn:${ctx.partition}:s3:::${name}-logs-*`,
+        },
         { Sid: "ReadLogGroupTags", Effect: "Allow", Action: "logs:ListTagsForResource", Resource: regional(ctx, "logs", `log-group:/aws/eks/${name}/cluster`) },
         ...route53Statements(ctx, "read"),
         ...stateStatements(ctx, environment, "read"),

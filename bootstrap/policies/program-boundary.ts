@@ -4,11 +4,12 @@
 // production's cluster, queue, bucket, keys or node role.
 //   - IAM only to hand the environment's own program roles (its stack's path) to EC2 and to read instance profiles
 //     (Karpenter launches nodes with them); nothing that creates or changes a role, policy or user;
-//   - S3 only on the environment's buckets (eks-app-<stack>-*: Loki's), SQS only on its queues, no CloudWatch Logs;
+//   - S3 only on the environment's buckets (eks-app-<stack>-*: Loki's), SQS only on its queues, SNS publishing only
+//     to its alert topics (Alertmanager's), no CloudWatch Logs;
 //   - KMS only on keys tagged project=eks-app and the environment, EKS only on the environment's cluster;
 //   - EC2, load balancers and Auto Scaling as the EKS policies need them, in either environment: Kubernetes'
-//     controllers act on instances, volumes and load balancers the cluster creates at run time, which carry
-//     neither the project's tags nor its names;
+//     controllers act on instances, volumes and load balancers the cluster creates at run time, which carry no
+//     name of the environment's; but nothing tagged with the other environment (a Deny);
 //   - pulling images from any registry (the addons' images live in AWS's own accounts), pushing to none.
 import { awsManagedPolicyActions } from "./aws-managed";
 import { AwsContext, DeliveryEnvironment, document, iamArn, PolicyDocument, programRoles, projectName, regional, resourceName, resourceTags } from "./context";
@@ -27,7 +28,7 @@ function programEc2Actions(ctx: AwsContext): string[] {
     const placeholder = "arn:aws:placeholder";
     const documents = [
         vpcCniPolicy(ctx),
-        ebsCsiPolicy(ctx, placeholder),
+        ebsCsiPolicy(ctx, projectName, placeholder),
         karpenterControllerPolicy(ctx, { clusterName: projectName, nodeRoleArn: placeholder, interruptionQueueArn: placeholder, volumeKeyArn: placeholder }),
     ];
     return documents
@@ -50,6 +51,10 @@ export const programKeyActions = [
     "kms:RevokeGrant",
 ];
 
+/** The services a role of either environment may use on resources that carry no name of its own (Deny only). */
+const sharedServices = ["ec2:*", "elasticloadbalancing:*", "autoscaling:*"];
+const otherEnvironment = (environment: DeliveryEnvironment): DeliveryEnvironment => (environment === "staging" ? "production" : "staging");
+
 export function programBoundary(ctx: AwsContext, environment: DeliveryEnvironment): PolicyDocument {
     const name = resourceName(environment);
     return document(
@@ -61,6 +66,23 @@ export function programBoundary(ctx: AwsContext, environment: DeliveryEnvironmen
         },
         { Sid: "LoadBalancersOfServices", Effect: "Allow", Action: ofService("elasticloadbalancing"), Resource: "*" },
         { Sid: "NodeGroupScaling", Effect: "Allow", Action: ofService("autoscaling"), Resource: "*" },
+        {
+            // Those three in either environment, but never on what carries the other's tag (its network, cluster
+            // security group, launch templates, Karpenter's nodes and the EBS CSI driver's volumes), nor tagging
+            // anything as the other's. Describe calls name no resource, so they still see everything.
+            Sid: "NothingOfTheOtherEnvironment",
+            Effect: "Deny",
+            Action: sharedServices,
+            Resource: "*",
+            Condition: { StringEquals: { "aws:ResourceTag/environment": otherEnvironment(environment) } },
+        },
+        {
+            Sid: "NothingTaggedAsTheOtherEnvironment",
+            Effect: "Deny",
+            Action: sharedServices,
+            Resource: "*",
+            Condition: { StringEquals: { "aws:RequestTag/environment": otherEnvironment(environment) } },
+        },
         {
             Sid: "EnvironmentClusterOnly",
             Effect: "Allow",
@@ -93,6 +115,7 @@ export function programBoundary(ctx: AwsContext, environment: DeliveryEnvironmen
             Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
             Resource: `arn:${ctx.partition}:s3:::${name}-*/*`,
         },
+        { Sid: "EnvironmentAlertTopicsOnly", Effect: "Allow", Action: "sns:Publish", Resource: regional(ctx, "sns", `${name}-alerts-*`) },
         {
             Sid: "EnvironmentKeysOnly",
             Effect: "Allow",

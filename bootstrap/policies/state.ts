@@ -1,7 +1,8 @@
 // The Pulumi state a role may reach: its own stack's objects in the state bucket (the self-managed backend's layout,
 // pkg/backend/diy in the Pulumi CLI: .pulumi/stacks/<project>/<stack>.json, locks/organization/<project>/<stack>/,
 // history/ and backups/<project>/<stack>/), the bucket's key only through S3, and its environment's secrets key.
-import { DeliveryContext, DeliveryEnvironment, PolicyDocument, PolicyStatement, projectName, stackOf } from "./context";
+import { tlsOnlyBucketPolicy } from "../../components/iam-documents";
+import { DeliveryContext, DeliveryEnvironment, PolicyStatement, projectName, stackOf } from "./context";
 
 export function stateObjects(ctx: DeliveryContext, environment: DeliveryEnvironment): { all: string[]; locks: string[] } {
     const stack = stackOf[environment];
@@ -32,18 +33,4 @@ export function stateStatements(ctx: DeliveryContext, environment: DeliveryEnvir
 }
 
 /** Only TLS reaches the state: plain HTTP requests are refused whoever sends them. */
-export function stateBucketPolicy(bucketArn: string): PolicyDocument {
-    return {
-        Version: "2012-10-17",
-        Statement: [
-            {
-                Sid: "DenyInsecureTransport",
-                Effect: "Deny",
-                Principal: { AWS: "*" },
-                Action: "s3:*",
-                Resource: [bucketArn, `${bucketArn}/*`],
-                Condition: { Bool: { "aws:SecureTransport": "false" } },
-            },
-        ],
-    };
-}
+export const stateBucketPolicy = tlsOnlyBucketPolicy;

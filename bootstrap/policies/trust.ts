@@ -12,6 +12,7 @@ export const githubSubjects = {
     productionDeploy: (repository: string) => `repo:${repository}:environment:production`,
     stagingPreview: (repository: string) => `repo:${repository}:environment:preview`,
     productionPreview: (repository: string) => `repo:${repository}:environment:production-preview`,
+    stagingReview: (repository: string) => `repo:${repository}:environment:review`,
 };
 export type DeliveryRoleKey = keyof typeof githubSubjects;
 

@@ -11,7 +11,7 @@ export interface AddonSpec {
     /** Logical name of its Pod Identity role (kept from earlier versions so the role is not replaced). */
     identity?: { logicalName: string; serviceAccount: string; policy: pulumi.Input<PolicyDocument> };
     /** The addon's configuration values (its JSON schema: `aws eks describe-addon-configuration`). */
-    configuration?: Record<string, string>;
+    configuration?: Record<string, unknown>;
     /**
      * "control-plane": DaemonSets nodes need to become Ready (CNI, kube-proxy, Pod Identity agent), so they come
      * first and the node group waits for them. "nodes": Deployments, which only settle once a node exists.
@@ -22,7 +22,7 @@ export interface AddonSpec {
 }
 
 /** The addon table. Adding an addon is one row here. */
-export function addonTable(ctx: AwsContext, volumeKeyArn: pulumi.Output<string>): AddonSpec[] {
+export function addonTable(ctx: AwsContext, clusterName: string, volumeTags: Record<string, string>, volumeKeyArn: pulumi.Output<string>): AddonSpec[] {
     return [
         { name: "eks-pod-identity-agent", phase: "control-plane" },
         {
@@ -40,7 +40,11 @@ export function addonTable(ctx: AwsContext, volumeKeyArn: pulumi.Output<string>)
             name: "aws-ebs-csi-driver",
             phase: "nodes",
             after: ["eks-pod-identity-agent"],
-            identity: { logicalName: "ebs-csi", serviceAccount: "ebs-csi-controller-sa", policy: volumeKeyArn.apply((arn) => ebsCsiPolicy(ctx, arn)) },
+            identity: { logicalName: "ebs-csi", serviceAccount: "ebs-csi-controller-sa", policy: volumeKeyArn.apply((arn) => ebsCsiPolicy(ctx, clusterName, arn)) },
+            // Every volume it creates carries kubernetes.io/cluster/<name>=owned, which its role's writes require (one
+            // environment's driver cannot touch another's volumes), and the environment's tags, which the other
+            // environment's boundary denies every write to.
+            configuration: { controller: { k8sTagClusterId: clusterName, extraVolumeTags: volumeTags } },
         },
         // Serves the metrics API (metrics.k8s.io), without which the HorizontalPodAutoscaler cannot read CPU.
         { name: "metrics-server", phase: "nodes" },

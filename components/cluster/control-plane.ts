@@ -35,8 +35,8 @@ export interface ControlPlaneArgs {
     /** Days a deleted key can still be recovered (7 to 30). */
     keyDeletionWindowDays: number;
     /**
-     * The control-plane log group exists already (EKS delivers late logs after a cluster is deleted and recreates
-     * it): adopt it instead of failing with ResourceAlreadyExistsException.
+     * The control-plane log group exists already (an earlier destroy kept it): adopt it instead of failing with
+     * ResourceAlreadyExistsException.
      */
     adoptExistingLogGroup: boolean;
 }
@@ -65,14 +65,15 @@ export function createControlPlane(parent: pulumi.Resource, name: string, args: 
     const secretsKey = key("secrets", `Envelope encryption of Kubernetes secrets in ${args.clusterName}`);
     const volumeKey = key("volumes", `Encryption of persistent volumes in ${args.clusterName}`);
 
-    // EKS writes to this group by name; creating (or adopting) it first lets us own its retention. Adopting uses the
-    // import option: a no-op once the group is in state, and an import-then-update when EKS recreated it with
-    // its own retention (Pulumi docs, "Resource option: import").
+    // EKS writes to this group by name; creating (or adopting) it first lets us own its retention. It is kept on
+    // destroy: deleted, EKS's late logs would recreate it without retention, and an import fails on any input that
+    // differs from the group ("inputs to import do not match the existing resource"). Kept, it still has this
+    // retention and these tags, so the next up's import (a no-op once the group is in state) matches it.
     const logGroupName = controlPlaneLogGroupName(args.clusterName);
     const logs = new aws.cloudwatch.LogGroup(
         `${name}-control-plane`,
         { name: logGroupName, retentionInDays: args.logRetentionDays },
-        { parent, ...(args.adoptExistingLogGroup ? { import: logGroupName } : {}) },
+        { parent, retainOnDelete: true, ...(args.adoptExistingLogGroup ? { import: logGroupName } : {}) },
     );
 
     const { role, attachments } = createServiceRole(parent, `${name}-cluster`, {

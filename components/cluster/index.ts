@@ -1,3 +1,4 @@
+import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { buildKubeconfig } from "../kubeconfig";
@@ -13,6 +14,7 @@ export { eksAddonNames } from "./addon-names";
 export type { EksAddonName } from "./addon-names";
 export { withoutImplicitCreatorAdmin } from "./control-plane";
 export type { NodeGroupSettings } from "./nodes";
+export { defaultStorageClassName, retainedStorageClassName } from "./storage";
 
 /** The control plane's settings (documented in control-plane.ts), and who may use it, its nodes and addons. */
 export interface ClusterArgs extends ControlPlaneArgs {
@@ -22,6 +24,13 @@ export interface ClusterArgs extends ControlPlaneArgs {
     nodes: NodeGroupSettings;
     /** Pinned addon versions (config: addonVersions); unlisted addons get EKS's default for the Kubernetes version. */
     addonVersions: Partial<Record<EksAddonName, string>>;
+    /**
+     * The default tags that scope the delivery roles and boundaries (project, environment), for what EKS and its
+     * addons create outside the AWS provider: EKS does not copy the cluster's tags to the security group it creates
+     * (the deploy role may launch nodes only with its own environment's subnets and security groups), and the EBS
+     * CSI driver tags its volumes with them (another environment's boundary denies every write to them).
+     */
+    resourceTags: Record<string, string>;
 }
 
 /**
@@ -56,8 +65,11 @@ export class Cluster extends pulumi.ComponentResource {
             kubernetesVersion: args.kubernetesVersion,
             versions: args.addonVersions,
         };
-        const table = addonTable(args.aws, controlPlane.volumeKey.arn);
+        const table = addonTable(args.aws, args.clusterName, args.resourceTags, controlPlane.volumeKey.arn);
         const beforeNodes = installAddons(this, name, addonContext, table.filter((row) => row.phase === "control-plane"), []);
+        const securityGroupTags = Object.entries(args.resourceTags).map(
+            ([key, value]) => new aws.ec2.Tag(`${name}-security-group-${key}`, { resourceId: controlPlane.securityGroupId, key, value }, { parent: this }),
+        );
         const { nodeGroup } = createManagedNodes(this, name, {
             partition: args.aws.partition,
             iam: args.iam,
@@ -66,7 +78,7 @@ export class Cluster extends pulumi.ComponentResource {
             kubernetesVersion: args.kubernetesVersion,
             privateSubnetIds: args.privateSubnetIds,
             nodes: args.nodes,
-            dependsOn: [...beforeNodes.values()].map(({ addon }) => addon),
+            dependsOn: [...[...beforeNodes.values()].map(({ addon }) => addon), ...securityGroupTags],
         });
         const addons = installAddons(this, name, addonContext, table.filter((row) => row.phase === "nodes"), [nodeGroup], beforeNodes);
 
@@ -81,9 +93,9 @@ export class Cluster extends pulumi.ComponentResource {
         this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, { parent: this, dependsOn: accessGrants });
 
         const ebsCsi = addons.get("aws-ebs-csi-driver")!;
-        const gp3 = createStorage(this, name, { provider: this.provider, volumeKeyArn: controlPlane.volumeKey.arn, driver: [ebsCsi.addon, ...ebsCsi.identity] });
+        const storage = createStorage(this, name, { provider: this.provider, volumeKeyArn: controlPlane.volumeKey.arn, driver: [ebsCsi.addon, ...ebsCsi.identity] });
         const addonOf = (addonName: EksAddonName) => addons.get(addonName)!.addon;
-        this.workloadDependencies = [gp3, addonOf("coredns"), addonOf("metrics-server"), ebsCsi.addon, nodeGroup];
+        this.workloadDependencies = [storage.gp3, storage.retained, addonOf("coredns"), addonOf("metrics-server"), ebsCsi.addon, nodeGroup];
         this.registerOutputs({ name: this.name, kubeconfig: this.kubeconfig });
     }
 }

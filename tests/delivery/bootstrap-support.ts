@@ -2,7 +2,7 @@
 import { join } from "node:path";
 import type { PolicyDocument } from "../../components/iam-documents";
 import { DeliveryEnvironment } from "../../bootstrap/policies";
-import { runPulumiProgram, Run } from "../../harness";
+import { providerError, runPulumiProgram, Run } from "../../harness";
 import { repositoryRoot } from "./run-script";
 
 export const accountId = "123456789012";
@@ -12,7 +12,7 @@ export const bootstrapDir = join(repositoryRoot, "bootstrap");
 export const boundaryArnOf = (environment: DeliveryEnvironment) => `arn:aws:iam::${accountId}:policy/eks-app-ci/eks-app-${environment}-program-boundary`;
 export const oidcProviderArn = `arn:aws:iam::${accountId}:oidc-provider/token.actions.githubusercontent.com`;
 export const bucket = "eks-app-pulumi-state-20260101";
-export const roleKeys = ["imagePush", "stagingDeploy", "productionDeploy", "stagingPreview", "productionPreview"] as const;
+export const roleKeys = ["imagePush", "stagingDeploy", "productionDeploy", "stagingPreview", "productionPreview", "stagingReview"] as const;
 export const deployRoleOf: Record<DeliveryEnvironment, (typeof roleKeys)[number]> = { staging: "stagingDeploy", production: "productionDeploy" };
 export const otherEnvironment: Record<DeliveryEnvironment, DeliveryEnvironment> = { staging: "production", production: "staging" };
 
@@ -27,6 +27,8 @@ function mockState(type: string, name: string, inputs: Record<string, any>): { i
             return { state: { ...inputs, arn: oidcProviderArn } };
         case "aws:kms/key:Key":
             return { id: `key-${name}`, state: { ...inputs, arn: `arn:aws:kms:${region}:${accountId}:key/${name}`, keyId: name } };
+        case "aws:ecr/repository:Repository":
+            return { id: inputs.name, state: { ...inputs, arn: `arn:aws:ecr:${region}:${accountId}:repository/${inputs.name}`, repositoryUrl: `${accountId}.dkr.ecr.${region}.amazonaws.com/${inputs.name}` } };
         case "aws:s3/bucket:Bucket":
             return { state: { ...inputs, bucket, arn: `arn:aws:s3:::${bucket}` } };
         default:
@@ -34,7 +36,15 @@ function mockState(type: string, name: string, inputs: Record<string, any>): { i
     }
 }
 
-export function runBootstrap(config: Record<string, string>): Promise<Run> {
+export interface AccountState {
+    /** AWSServiceRoleForEC2Spot exists already (an earlier spot request made it). */
+    spotRoleExists?: boolean;
+}
+
+/** What aws.iam.getRole answers for a role the account lacks: the provider's NoSuchEntity, as it words it. */
+const noSuchRole = (name: string) => providerError(`reading IAM Role (${name}): couldn't find resource`);
+
+export function runBootstrap(config: Record<string, string>, account: AccountState = {}): Promise<Run> {
     return runPulumiProgram({
         programDir: bootstrapDir,
         project: "eks-app-bootstrap",
@@ -43,9 +53,13 @@ export function runBootstrap(config: Record<string, string>): Promise<Run> {
         sourcePaths: [bootstrapDir],
         mocks: {
             state: mockState,
-            call: (token) => {
+            call: (token, inputs) => {
                 if (token === "aws:index/getCallerIdentity:getCallerIdentity") return { accountId, arn: `arn:aws:iam::${accountId}:user/administrator`, userId: "AIDAEXAMPLE", id: accountId };
                 if (token === "aws:index/getPartition:getPartition") return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
+                if (token === "aws:iam/getRole:getRole" && inputs.name === "AWSServiceRoleForEC2Spot") {
+                    if (!account.spotRoleExists) throw noSuchRole(inputs.name);
+                    return { name: inputs.name, arn: `arn:aws:iam::${accountId}:role/aws-service-role/spot.amazonaws.com/${inputs.name}`, id: inputs.name };
+                }
                 throw new Error(`unexpected call ${token}`);
             },
         },

@@ -3,7 +3,7 @@
 import { strict as assert } from "node:assert";
 import type { PolicyDocument, PolicyStatement } from "../../components/iam-documents";
 import { parseBootstrapConfig } from "../../bootstrap/config";
-import { passedToServices, stackOf } from "../../bootstrap/policies";
+import { DeliveryEnvironment, passedToServices, stackOf } from "../../bootstrap/policies";
 import { runProgram, Run } from "../../harness";
 import { iamGuardrailViolations } from "../support/iam";
 import { allowedActions, evaluate, Request } from "./iam-evaluator";
@@ -30,6 +30,7 @@ describe("bootstrap (GitHub OIDC, delivery roles, state backend)", function () {
             productionDeploy: "repo:acme/eks-app:environment:production",
             stagingPreview: "repo:acme/eks-app:environment:preview",
             productionPreview: "repo:acme/eks-app:environment:production-preview",
+            stagingReview: "repo:acme/eks-app:environment:review",
         };
         for (const key of roleKeys) {
             it(`lets only GitHub's tokens for sts.amazonaws.com with subject ${expected[key]} assume the ${key} role`, () => {
@@ -42,7 +43,7 @@ describe("bootstrap (GitHub OIDC, delivery roles, state backend)", function () {
         }
 
         it("keeps staging and production apart: no production subject in a staging role's trust, and the other way round", () => {
-            for (const key of ["imagePush", "stagingDeploy", "stagingPreview"]) assert.ok(!subjectsOf(key).some((subject) => /production/.test(subject)), key);
+            for (const key of ["imagePush", "stagingDeploy", "stagingPreview", "stagingReview"]) assert.ok(!subjectsOf(key).some((subject) => /production/.test(subject)), key);
             for (const key of ["productionDeploy", "productionPreview"]) assert.ok(!subjectsOf(key).some((subject) => /staging|:preview$|refs\/heads/.test(subject)), key);
         });
 
@@ -180,6 +181,21 @@ describe("bootstrap (GitHub OIDC, delivery roles, state backend)", function () {
                 }
             });
 
+            it(`launches from its own templates only into ${environment}'s subnets and security groups, never ${otherEnvironment[environment]}'s`, () => {
+                const ec2 = (resource: string) => `arn:aws:ec2:${region}:${accountId}:${resource}`;
+                const launch = (resource: string, env?: DeliveryEnvironment): Request => ({
+                    action: "ec2:RunInstances",
+                    resource: ec2(resource),
+                    context: { "ec2:LaunchTemplate": ec2("launch-template/lt-own"), ...(env ? { "aws:ResourceTag/project": "eks-app", "aws:ResourceTag/environment": env } : {}) },
+                });
+                const decide = (requests: Request[]) => requests.map((request) => `${request.resource} ${evaluate(deployPolicies(), request)}`);
+                const own = [launch("subnet/subnet-own", environment), launch("security-group/sg-own", environment), launch("network-interface/*"), launch("network-interface/eni-own", environment)];
+                assert.deepEqual(decide(own), own.map((request) => `${request.resource} allowed`));
+                const other = otherEnvironment[environment];
+                const foreign = [launch("subnet/subnet-other", other), launch("security-group/sg-other", other), launch("network-interface/eni-other", other), launch("subnet/subnet-untagged"), launch("security-group/sg-untagged")];
+                assert.deepEqual(decide(foreign), foreign.map((request) => `${request.resource} not allowed`));
+            });
+
             it(`cannot create or re-bound a role with the ${otherEnvironment[environment]} boundary, which would let it reach ${otherEnvironment[environment]}`, () => {
                 const role = `arn:aws:iam::${accountId}:role/eks-app/${stackOf[environment]}/cluster-node-1`;
                 const withBoundary = (boundary: string, tags: "RequestTag" | "ResourceTag") => ({
@@ -254,6 +270,12 @@ describe("bootstrap (GitHub OIDC, delivery roles, state backend)", function () {
                 assert.equal(evaluate(preview, { action: "kms:Decrypt", resource: `arn:aws:kms:${region}:${accountId}:key/pulumi-secrets-${otherEnvironment[environment]}` }), "not allowed");
                 assert.equal(evaluate(preview, { action: "iam:GetRole", resource: `arn:aws:iam::${accountId}:role/eks-app/${stack}/cluster-node-1` }), "allowed");
                 assert.equal(evaluate(preview, { action: "iam:GetRole", resource: `arn:aws:iam::${accountId}:role/eks-app/${other}/cluster-node-1` }), "not allowed");
+                // The program looks Loki's bucket up (and a preview of adopting it reads it): its own stack's only.
+                const logBucket = (s: string) => `arn:aws:s3:::eks-app-${s}-logs-${accountId}-${region}`;
+                for (const action of ["s3:ListBucket", "s3:GetBucketWebsite", "s3:GetEncryptionConfiguration", "s3:GetBucketPolicy"]) {
+                    assert.equal(evaluate(preview, { action, resource: logBucket(stack) }), "allowed", action);
+                    assert.equal(evaluate(preview, { action, resource: logBucket(other) }), "not allowed", action);
+                }
             });
         }
     });
@@ -282,13 +304,66 @@ describe("bootstrap (GitHub OIDC, delivery roles, state backend)", function () {
                 productionDeployRoleArn: `arn:aws:iam::${accountId}:role/eks-app-ci/eks-app-production-deploy`,
                 stagingPreviewRoleArn: `arn:aws:iam::${accountId}:role/eks-app-ci/eks-app-staging-preview`,
                 productionPreviewRoleArn: `arn:aws:iam::${accountId}:role/eks-app-ci/eks-app-production-preview`,
+                stagingReviewRoleArn: `arn:aws:iam::${accountId}:role/eks-app-ci/eks-app-staging-review`,
                 stagingPermissionsBoundaryArn: boundaryArnOf("staging"),
                 productionPermissionsBoundaryArn: boundaryArnOf("production"),
                 oidcProviderArn,
+                repositoryUrls: { dev: `${accountId}.dkr.ecr.${region}.amazonaws.com/eks-app-dev`, prod: `${accountId}.dkr.ecr.${region}.amazonaws.com/eks-app-prod` },
+                reviewRepositoryUrl: `${accountId}.dkr.ecr.${region}.amazonaws.com/eks-app-dev-review`,
                 stateBucketName: bucket,
                 backendUrl: `s3://${bucket}`,
                 secretsProviders: { dev: `awskms://alias/eks-app-pulumi-secrets-dev?region=${region}`, prod: `awskms://alias/eks-app-pulumi-secrets-prod?region=${region}` },
             });
+        });
+    });
+
+    describe("what the program reads and EC2 needs: the repositories and the Spot service-linked role", () => {
+        const repositoryArn = (name: string) => `arn:aws:ecr:${region}:${accountId}:repository/${name}`;
+
+        it("creates each environment's repository under the name the program reads, immutable, scanned, KMS-encrypted, kept", () => {
+            const repositories = run.ofType("aws:ecr/repository:Repository").filter((repository) => repository.name !== "review-registry");
+            assert.deepEqual(repositories.map((repository) => repository.inputs.name).sort(), ["eks-app-dev", "eks-app-prod"]);
+            for (const repository of repositories) {
+                assert.equal(repository.inputs.imageTagMutability, "IMMUTABLE", repository.name);
+                assert.equal(repository.inputs.imageScanningConfiguration.scanOnPush, true, repository.name);
+                assert.deepEqual(repository.inputs.encryptionConfigurations, [{ encryptionType: "KMS" }], repository.name);
+                assert.equal(repository.inputs.forceDelete, false, repository.name);
+                assert.equal(repository.options.protect, true, repository.name);
+            }
+        });
+
+        it("expires untagged images after a day and keeps the newest 20 tagged in staging, 100 in production", () => {
+            const kept = (environment: string) => {
+                const rules = JSON.parse(run.one("aws:ecr/lifecyclePolicy:LifecyclePolicy", `${environment}-registry`).inputs.policy).rules;
+                assert.deepEqual(rules[0].selection, { tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: 1 });
+                return rules[1].selection.countNumber;
+            };
+            assert.deepEqual([kept("staging"), kept("production")], [20, 100]);
+        });
+
+        it("leaves no deploy role able to create, delete or reconfigure a repository, its own included", () => {
+            for (const environment of ["staging", "production"] as const) {
+                for (const name of ["eks-app-dev", "eks-app-prod"]) {
+                    for (const action of ["ecr:CreateRepository", "ecr:DeleteRepository", "ecr:PutLifecyclePolicy", "ecr:DeleteLifecyclePolicy", "ecr:PutImageTagMutability", "ecr:BatchDeleteImage", "ecr:SetRepositoryPolicy"]) {
+                        assert.equal(evaluate(policiesOf(deployRoleOf[environment]), { action, resource: repositoryArn(name) }), "not allowed", `${environment} ${action} ${name}`);
+                    }
+                }
+            }
+        });
+
+        it("creates EC2's Spot service-linked role when the account lacks it, and keeps it when the stack goes", () => {
+            const spot = run.one("aws:iam/serviceLinkedRole:ServiceLinkedRole");
+            assert.equal(spot.inputs.awsServiceName, "spot.amazonaws.com");
+            assert.equal(spot.options.importId, undefined);
+            assert.equal(spot.options.retainOnDelete, true);
+        });
+
+        it("adopts the Spot service-linked role an account has already, instead of failing to create it twice", async () => {
+            const adopting = await runBootstrap({ "eks-app-bootstrap:githubRepository": "acme/eks-app" }, { spotRoleExists: true });
+            const spot = adopting.one("aws:iam/serviceLinkedRole:ServiceLinkedRole");
+            assert.equal(spot.options.importId, `arn:aws:iam::${accountId}:role/aws-service-role/spot.amazonaws.com/AWSServiceRoleForEC2Spot`);
+            // An import fails when the inputs differ from the role: a service-linked role has nothing to differ but its service.
+            assert.deepEqual(Object.keys(spot.inputs).filter((key) => !key.startsWith("__")), ["awsServiceName"]);
         });
     });
 

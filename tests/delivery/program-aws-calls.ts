@@ -120,7 +120,13 @@ export const callsByType: Record<string, Calls> = {
         ...eksCalls(c, ["DescribeNodegroup", "UpdateNodegroupConfig", "UpdateNodegroupVersion", "DeleteNodegroup", "UntagResource"], [`nodegroup/${c.name}/nodes/1`]),
         passRole(c, "cluster-node-1", "eks.amazonaws.com"),
         { action: "ec2:RunInstances", resource: ec2(c, "launch-template", "lt-1"), context: existing(c) },
-        { action: "ec2:RunInstances", resource: ec2(c, "subnet", "subnet-1"), context: { "ec2:LaunchTemplate": ec2(c, "launch-template", "lt-1") } },
+        // The template's instance goes into the node group's subnets with the cluster security group, both tagged
+        // with the environment (awsx's subnets by the provider's default tags, the security group by components/cluster).
+        ...([["subnet", "subnet-1"], ["security-group", "sg-1"]] as const).map(
+            ([type, id]): Request => ({ action: "ec2:RunInstances", resource: ec2(c, type, id), context: { ...existing(c), "ec2:LaunchTemplate": ec2(c, "launch-template", "lt-1") } }),
+        ),
+        { action: "ec2:RunInstances", resource: ec2(c, "network-interface", "*"), context: { "ec2:LaunchTemplate": ec2(c, "launch-template", "lt-1") } },
+        { action: "ec2:RunInstances", resource: ec2(c, "instance", "*"), context: { "ec2:LaunchTemplate": ec2(c, "launch-template", "lt-1") } },
         { action: "iam:CreateServiceLinkedRole", resource: `arn:aws:iam::${c.accountId}:role/aws-service-role/eks-nodegroup.amazonaws.com/AWSServiceRoleForAmazonEKSNodegroup`, context: { "iam:AWSServiceName": "eks-nodegroup.amazonaws.com" } },
         ...reads(["ec2:DescribeLaunchTemplateVersions", "ec2:DescribeSubnets"]),
     ],
@@ -151,16 +157,6 @@ export const callsByType: Record<string, Calls> = {
         ),
         { action: "logs:DescribeLogGroups", resource: arn(c, "logs", "log-group:*") },
     ],
-    "aws:ecr/repository:Repository": (c) => [
-        ...["CreateRepository", "DescribeRepositories", "TagResource", "UntagResource", "ListTagsForResource", "PutImageTagMutability", "PutImageScanningConfiguration", "GetRepositoryPolicy", "DeleteRepository", "ListImages", "BatchDeleteImage"].map(
-            (action): Request => ({ action: `ecr:${action}`, resource: repository(c) }),
-        ),
-        // KMS encryption with AWS's ECR key: a grant ECR creates on the caller's behalf.
-        { action: "kms:CreateGrant", resource: key(c, "aws-ecr"), context: { "kms:ViaService": `ecr.${c.region}.amazonaws.com`, "kms:GrantIsForAWSResource": "true" } },
-        { action: "kms:DescribeKey", resource: key(c, "aws-ecr"), context: { "kms:ViaService": `ecr.${c.region}.amazonaws.com` } },
-        { action: "kms:RetireGrant", resource: key(c, "aws-ecr"), context: { "kms:ViaService": `ecr.${c.region}.amazonaws.com` } },
-    ],
-    "aws:ecr/lifecyclePolicy:LifecyclePolicy": (c) => ["PutLifecyclePolicy", "GetLifecyclePolicy", "DeleteLifecyclePolicy"].map((action) => ({ action: `ecr:${action}`, resource: repository(c) })),
     "aws:iam/role:Role": (c) => [
         {
             action: "iam:CreateRole",
@@ -243,6 +239,14 @@ Object.assign(callsByType, {
         ["PutEncryptionConfiguration", "GetEncryptionConfiguration"].map((action) => ({ action: `s3:${action}`, resource: bucket(c) })),
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": (c: CallContext) =>
         ["PutBucketPublicAccessBlock", "GetBucketPublicAccessBlock"].map((action) => ({ action: `s3:${action}`, resource: bucket(c) })),
+    "aws:s3/bucketPolicy:BucketPolicy": (c: CallContext) => ["PutBucketPolicy", "GetBucketPolicy", "DeleteBucketPolicy"].map((action) => ({ action: `s3:${action}`, resource: bucket(c) })),
+    // Alertmanager's SNS topics, named after the stack (components/monitoring-alert-topics.ts).
+    "aws:sns/topic:Topic": (c: CallContext) =>
+        ["CreateTopic", "GetTopicAttributes", "SetTopicAttributes", "ListTagsForResource", "TagResource", "UntagResource", "DeleteTopic"].map((action) => ({
+            action: `sns:${action}`,
+            resource: arn(c, "sns", `${c.name}-alerts-page`),
+            context: creating(c),
+        })),
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": (c: CallContext) =>
         ["PutLifecycleConfiguration", "GetLifecycleConfiguration"].map((action) => ({ action: `s3:${action}`, resource: bucket(c) })),
 });
@@ -255,6 +259,12 @@ export const programDataSourceCalls: Calls = (c) => [
     { action: "eks:DescribeAddonVersions", resource: "*" },
     { action: "ec2:DescribeAvailabilityZones", resource: "*" },
     { action: "ecr:DescribeImages", resource: repository(c) },
+    // aws.ecr.getRepository: bootstrap's repository, with its tags (and newest images, DescribeImages above).
+    { action: "ecr:DescribeRepositories", resource: repository(c) },
+    { action: "ecr:ListTagsForResource", resource: repository(c) },
+    // aws.s3.getBucket: whether Loki's bucket is there to adopt (HeadBucket, then its website settings).
+    { action: "s3:ListBucket", resource: bucket(c) },
+    { action: "s3:GetBucketWebsite", resource: bucket(c) },
 ];
 
 /** Program types that are components under the harness's mocks, and the resources they create in a real run. */
@@ -274,9 +284,10 @@ export const componentChildren: Record<string, string[]> = {
 };
 
 /**
- * Requests no environment owns: AWS's own ECR key, and the parts of RunInstances that the launch template names (the
- * template itself is the environment's, and IAM refuses the whole request when one part is refused).
+ * Requests no environment owns: the parts of RunInstances that do not exist before it (the instance, a new
+ * interface). The template, subnet and security group it uses are the environment's, and IAM refuses the whole
+ * request when one part is refused.
  */
 export function environmentNeutral(call: Request): boolean {
-    return call.resource.endsWith(":key/aws-ecr") || (call.action === "ec2:RunInstances" && !call.resource.includes(":launch-template/"));
+    return call.action === "ec2:RunInstances" && /:(instance|network-interface)\/\*$/.test(call.resource);
 }

@@ -85,7 +85,7 @@ describe("the program boundaries, evaluated against the program's roles", functi
                 assert.equal(evaluate([ceiling], { action: "eks:DescribeCluster", resource: `arn:aws:eks:${region}:${accountId}:cluster/other` }), "not allowed");
             });
 
-            it(`lets a role under it reach ${environment}'s cluster, queue, bucket, keys and node role, and not ${otherEnvironment[environment]}'s`, () => {
+            it(`lets a role under it reach ${environment}'s cluster, queue, bucket, keys, node role and tagged EC2, load balancers and groups, and not ${otherEnvironment[environment]}'s`, () => {
                 const reach = (env: DeliveryEnvironment): Request[] => {
                     const other = `eks-app-${stackOf[env]}`;
                     const tagged = { "aws:ResourceTag/project": "eks-app", "aws:ResourceTag/environment": env };
@@ -100,16 +100,34 @@ describe("the program boundaries, evaluated against the program's roles", functi
                         { action: "kms:Decrypt", resource: `arn:aws:kms:${region}:${accountId}:key/volumes`, context: tagged },
                         { action: "kms:CreateGrant", resource: `arn:aws:kms:${region}:${accountId}:key/volumes`, context: tagged },
                         { action: "iam:PassRole", resource: `arn:aws:iam::${accountId}:role${nodeRole.inputs.path}${nodeRole.name}`, context: { ...tagged, "iam:PassedToService": "ec2.amazonaws.com" } },
+                        // EC2, load balancing and Auto Scaling are open in either environment, but not on what carries the
+                        // other's tag: its network and cluster security group, Karpenter's nodes and templates, the EBS CSI
+                        // driver's volumes (retained ones included), nor tagging something new as the other's.
+                        ...[
+                            ["ec2:CreateRoute", "route-table/rtb-1"],
+                            ["ec2:RunInstances", "subnet/subnet-1"],
+                            ["ec2:RunInstances", "security-group/sg-1"],
+                            ["ec2:AuthorizeSecurityGroupIngress", "security-group/sg-1"],
+                            ["ec2:CreateTags", "security-group/sg-1"],
+                            ["ec2:TerminateInstances", "instance/i-1"],
+                            ["ec2:DetachVolume", "volume/vol-1"],
+                            ["ec2:DeleteVolume", "volume/vol-1"],
+                            ["ec2:DeleteLaunchTemplate", "launch-template/lt-1"],
+                        ].map(([action, resource]) => ({ action, resource: `arn:aws:ec2:${region}:${accountId}:${resource}`, context: tagged })),
+                        { action: "ec2:CreateVolume", resource: `arn:aws:ec2:${region}:${accountId}:volume/*`, context: { "aws:RequestTag/environment": env } },
+                        { action: "elasticloadbalancing:DeleteLoadBalancer", resource: `arn:aws:elasticloadbalancing:${region}:${accountId}:loadbalancer/net/app/1`, context: tagged },
+                        { action: "autoscaling:UpdateAutoScalingGroup", resource: `arn:aws:autoscaling:${region}:${accountId}:autoScalingGroup:1:autoScalingGroupName/nodes`, context: tagged },
                     ];
                 };
                 // What a role the deploy role creates may be given at most: everything, capped by the boundary.
                 const anything = (requests: Request[]): PolicyDocument[] => [{ Version: "2012-10-17", Statement: requests.map((request) => ({ Effect: "Allow", Action: request.action, Resource: request.resource })) }];
-                const decide = (requests: Request[]) => requests.map((request) => `${request.action} ${request.resource} ${evaluate(anything(requests), request, boundary(environment))}`);
+                const decide = (requests: Request[]) =>
+                    requests.map((request) => `${request.action} ${request.resource} ${evaluate(anything(requests), request, boundary(environment)) === "allowed" ? "reached" : "refused"}`);
 
                 const own = reach(environment);
-                assert.deepEqual(decide(own), own.map((request) => `${request.action} ${request.resource} allowed`));
+                assert.deepEqual(decide(own), own.map((request) => `${request.action} ${request.resource} reached`));
                 const others = reach(otherEnvironment[environment]);
-                assert.deepEqual(decide(others), others.map((request) => `${request.action} ${request.resource} not allowed`));
+                assert.deepEqual(decide(others), others.map((request) => `${request.action} ${request.resource} refused`));
             });
         });
     }
