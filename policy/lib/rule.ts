@@ -34,8 +34,8 @@ export interface StackRule extends RuleBase {
 }
 
 /**
- * Whether the engine analyzes a custom resource that this update does not create: a `--target`ed update (the first
- * run's repository, scripts/deploy/ensure-repository.sh) analyzes every untargeted resource that does not exist yet
+ * Whether the engine analyzes a custom resource that this update does not create: a `--target`ed update (an operator's
+ * `pulumi up --target <urn>`) analyzes every untargeted resource that does not exist yet
  * with its old inputs, which are none, since the provider's Check is stubbed for it (pkg/resource/deploy/
  * step_generator.go, continueStepsFromImport, Pulumi v3.248.0). A resource the engine does create has its
  * provider's checked inputs, and every type these rules check has a required or auto-named input; a component has

@@ -6,17 +6,22 @@
 #   deploy.sh --stack dev --image-tag <commit sha> --message "<update message>" [--allow-older]
 #
 # Run it from a checkout of <commit sha> with full history (fetch-depth: 0). Before it changes anything it
-#   - clears a stale lock a cancelled run left (`pulumi cancel --yes`): the workflows' concurrency group per stack
-#     guarantees that no other update is running;
-#   - stops when the stack has pending creates, naming each and the command that resolves it;
+#   - stops when the stack has pending creates, naming each and the commands that resolve them;
 #   - refuses a commit that does not descend from the deployed one, so an older run never undoes a newer one
 #     (--allow-older: a deliberate roll back, e.g. promoting an older commit by hand).
+# A locked stack is never unlocked blindly (`pulumi cancel` deletes every lock of the stack, a person's running `up`
+# included). When `up` finds the stack locked, the locks are cancelled only when each is stale: left by an update
+# this script saw cancelled (the stack tag eks-app:cancelled-update names its host and pid), or older than
+# EKS_APP_STALE_LOCK_MINUTES (180, longer than any job of the pipeline runs); then `up` runs again. Otherwise it
+# stops without changing anything and names each lock's holder.
 # A first INT or TERM (a cancelled or timed-out run) is passed on to pulumi, which then stops gracefully, writes
-# what it did to the state and releases the lock; later ones are not, so it is not told to terminate at once.
+# what it did to the state and releases the lock; later ones are not, so it is not told to terminate at once. The
+# update is recorded as cancelled (eks-app:cancelled-update), so the next run may clear a lock it could not release.
 #
 # Exits 0 when the commit is live and passed the smoke test; 1 when it failed (rolled back or not: the message
 # says which); 2 on bad usage; 128 + the signal's number when interrupted. Writes the result to
-# $GITHUB_STEP_SUMMARY and the app URL to $GITHUB_OUTPUT when run in GitHub Actions. With
+# $GITHUB_STEP_SUMMARY, and the app URL and the deployed image (`image`, <repository>@<digest>, the stack output) to
+# $GITHUB_OUTPUT when run in GitHub Actions: promote copies that digest, not whatever the tag points to later. With
 # EKS_APP_PERMISSIONS_BOUNDARY_ARN set (pulumi-setup exports it) every program it runs gets that boundary.
 set -euo pipefail
 
@@ -24,6 +29,9 @@ script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 readonly script_dir
 # The stack tag naming the last commit that deployed and passed its smoke test; only this script writes it.
 readonly last_good_tag="eks-app:last-good-commit"
+# The stack tag naming the host and pid of the last update this script saw cancelled ("<host> <pid>").
+readonly cancelled_update_tag="eks-app:cancelled-update"
+readonly stale_lock_minutes="${EKS_APP_STALE_LOCK_MINUTES:-180}"
 
 usage() {
     echo "usage: $0 --stack <stack> --image-tag <commit sha> --message <update message> [--allow-older]" >&2
@@ -78,13 +86,28 @@ on_signal() {
     fi
     echo "deploy.sh: SIG$signal received; passing it to pulumi (pid $pulumi_pid) so it cancels gracefully and releases the lock" >&2
     kill -s "$signal" "$pulumi_pid" 2>/dev/null || true
+    # Should the runner kill pulumi before it releases its lock, the next run knows that lock is this update's.
+    pulumi stack tag set "$cancelled_update_tag" "$HOSTNAME $pulumi_pid" --stack "$stack" >/dev/null 2>&1 || true
 }
 trap 'on_signal INT 2' INT
 trap 'on_signal TERM 15' TERM
 
-# `wait` returns early when a trapped signal arrives; keep waiting until pulumi itself has exited.
+# `wait` returns early when a trapped signal arrives; keep waiting until pulumi itself has exited. pulumi's stderr is
+# kept in $pulumi_errors too, to tell a locked stack from a failed update.
+pulumi_errors="$(mktemp)"
+rollback_parent=""
+cleanup() {
+    cd /
+    if [ -n "$rollback_parent" ]; then
+        git -C "$program_dir" worktree remove --force "$rollback_parent/program" >/dev/null 2>&1 || true
+        rm -rf "$rollback_parent"
+    fi
+    rm -f "$pulumi_errors"
+}
+trap cleanup EXIT
 run_pulumi() {
-    pulumi "$@" &
+    : >"$pulumi_errors"
+    pulumi "$@" 2> >(tee -a "$pulumi_errors" >&2) &
     pulumi_pid=$!
     local status
     while true; do
@@ -111,10 +134,7 @@ new_commit="$(commit_of "$image_tag")" ||
 [ "$(git -C "$program_dir" rev-parse HEAD)" = "$new_commit" ] ||
     fail "the checkout is at $(git -C "$program_dir" rev-parse HEAD), not $image_tag: the program and the image of one commit deploy together"
 
-# --- a stale lock and pending operations -----------------------------------------------------------------------
-echo "Clearing any lock a cancelled run left on $stack (the concurrency group guarantees no other update runs)"
-pulumi cancel --yes --stack "$stack" || echo "pulumi cancel: nothing to cancel on $stack"
-
+# --- pending operations ---------------------------------------------------------------------------------------
 state="$(pulumi stack export --stack "$stack")" || fail "cannot read the state of stack $stack, so there would be no way back; not deploying"
 pending="$(jq -r '.deployment.pending_operations // [] | .[] | "\(.type) \(.resource.type) \(.resource.urn)"' <<<"$state")"
 if [ -n "$pending" ]; then
@@ -122,8 +142,8 @@ if [ -n "$pending" ]; then
     sed 's/^/  /' <<<"$pending" >&2
     if grep -q '^creating ' <<<"$pending"; then
         fail "stack $stack has pending creates, which pulumi cannot tell happened or not; nothing was deployed. Resolve them, then re-run: \
-\`pulumi refresh --stack $stack --import-pending-creates <urn> <id>\` for each that exists in AWS, then \
-\`pulumi refresh --stack $stack --clear-pending-creates\` for the rest (README: failure runbook)"
+for each that exists in AWS, adopt it (\`pulumi import <type> <name> <id> --parent <parent urn> --stack $stack\`) or delete it there; then \
+\`pulumi refresh --stack $stack --clear-pending-creates\`. Not \`--import-pending-creates\`: Pulumi v3.248.0 drops the resource from the state instead (README: failure runbook)"
     fi
     echo "Pending updates and deletes are read again by this update; \`pulumi refresh --stack $stack\` shows their real state." >&2
 fi
@@ -144,6 +164,46 @@ for deployed in "$last_good" "$running_tag"; do
     fi
 done
 
+# --- locks -----------------------------------------------------------------------------------------------------
+# The locks a refused update names, one "<host> <pid> <RFC 3339 time> <user>" per line, from the DIY backend's
+# message (checkForLock in pkg/backend/diy/lock.go, Pulumi v3.248.0):
+#   the stack is currently locked by 1 lock(s). ...
+#     <url>: created by <user>@<host> (pid <pid>) at <time>
+locks_in_errors() {
+    sed -n 's/^ *[^ ].*: created by \(.*\)@\([^@ ]*\) (pid \([0-9]*\)) at \([^ ]*\)$/\2 \3 \4 \1/p' "$pulumi_errors"
+}
+# Succeeds when every lock in the refused update's message is stale; says why each is or is not.
+locks_are_stale() {
+    local locks cancelled now host pid time user age stale=true
+    locks="$(locks_in_errors)"
+    [ -n "$locks" ] || return 1
+    cancelled="$(pulumi stack tag get "$cancelled_update_tag" --stack "$stack" 2>/dev/null || true)"
+    now="$(date +%s)"
+    while read -r host pid time user; do
+        age=$(((now - $(date -d "$time" +%s)) / 60))
+        if [ "$host $pid" = "$cancelled" ]; then
+            echo "lock of $user@$host (pid $pid, $age min old): left by an update of this pipeline that was cancelled; stale" >&2
+        elif [ "$age" -ge "$stale_lock_minutes" ]; then
+            echo "lock of $user@$host (pid $pid): $age min old, older than any update of this pipeline runs ($stale_lock_minutes); stale" >&2
+        else
+            echo "lock of $user@$host (pid $pid, since $time): another update may be running; not cancelling it" >&2
+            stale=false
+        fi
+    done <<<"$locks"
+    $stale
+}
+# `pulumi up`, once more after cancelling the stack's locks when the first attempt found only stale ones.
+run_update() {
+    run_pulumi up "$@" && return 0
+    grep -q 'the stack is currently locked by' "$pulumi_errors" || return 1
+    stop_if_interrupted "the update of $stack"
+    if ! locks_are_stale; then
+        fail "stack $stack is locked by an update that may still be running (above); nothing was changed. Re-run once it has finished (README: failure runbook, Locked stack)"
+    fi
+    pulumi cancel --yes --stack "$stack"
+    run_pulumi up "$@"
+}
+
 # --- deploy ----------------------------------------------------------------------------------------------------
 # Sets the stack config of the program in <dir> and updates the stack from there; the policy pack is enforced
 # on every update, as on the pull request's preview.
@@ -154,7 +214,7 @@ deploy_program() {
     if [ -n "${EKS_APP_PERMISSIONS_BOUNDARY_ARN:-}" ]; then
         pulumi config set iamPermissionsBoundaryArn "$EKS_APP_PERMISSIONS_BOUNDARY_ARN" --stack "$stack" || return 1
     fi
-    run_pulumi up --yes --stack "$stack" --message "$update_message" --policy-pack policy || return 1
+    run_update --yes --stack "$stack" --message "$update_message" --policy-pack policy || return 1
 }
 
 smoke_test() {
@@ -176,6 +236,12 @@ if [ -z "$failure" ] && ! smoke_test; then
 fi
 
 if [ -z "$failure" ]; then
+    # What ran and passed, by digest: the record promote copies from.
+    image="$(pulumi stack output image --stack "$stack")" || fail "$image_tag passed the smoke test, but the stack's image output cannot be read"
+    [[ "$image" =~ @sha256:[0-9a-f]{64}$ ]] || fail "$image_tag passed the smoke test, but the stack's image output '$image' names no digest"
+    if [ -n "${GITHUB_OUTPUT:-}" ]; then
+        echo "image=$image" >>"$GITHUB_OUTPUT"
+    fi
     pulumi stack tag set "$last_good_tag" "$image_tag" --stack "$stack" ||
         fail "$image_tag is live on $stack and passed the smoke test, but recording it as the last good commit failed: set it by hand (pulumi stack tag set $last_good_tag $image_tag --stack $stack)"
     summarize "deployed $image_tag to $stack; smoke test passed at $app_url"
@@ -191,12 +257,6 @@ fi
 echo "Deploy of $image_tag to $stack failed ($failure); rolling back to $last_good, its program and its image" >&2
 rollback_parent="$(mktemp -d)"
 rollback_dir="$rollback_parent/program"
-cleanup() {
-    cd /
-    git -C "$program_dir" worktree remove --force "$rollback_dir" >/dev/null 2>&1 || true
-    rm -rf "$rollback_parent"
-}
-trap cleanup EXIT
 git -C "$program_dir" worktree add --quiet --detach "$rollback_dir" "$last_good" ||
     fail "deploy of $image_tag to $stack failed ($failure), and checking out $last_good to roll back failed: the stack needs a person"
 # The last good program with its own dependencies: the same ones unless its lockfile differs.

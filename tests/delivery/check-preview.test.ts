@@ -49,7 +49,7 @@ describe("check-preview.ts (replacement of stateful resources)", () => {
             it(`fails a replace or delete of every stateful resource the ${stack} program registers`, () => {
                 const guarded = programs[stack].filter(stateful);
                 const kinds = new Set(guarded.map((resource) => resource.type));
-                for (const kind of ["kubernetes:core/v1:PersistentVolumeClaim", "kubernetes:core/v1:Namespace", "aws:kms/key:Key", "aws:cloudwatch/logGroup:LogGroup", "kubernetes:helm.sh/v3:Release", "eks:index:Cluster", "aws:eks/nodeGroup:NodeGroup", "awsx:ec2:Vpc", "aws:ecr/repository:Repository"]) {
+                for (const kind of ["kubernetes:core/v1:PersistentVolumeClaim", "kubernetes:core/v1:Namespace", "aws:kms/key:Key", "aws:cloudwatch/logGroup:LogGroup", "kubernetes:helm.sh/v3:Release", "eks:index:Cluster", "aws:eks/nodeGroup:NodeGroup", "awsx:ec2:Vpc"]) {
                     assert.ok(kinds.has(kind), `the ${stack} program has a ${kind}, and it is guarded`);
                 }
                 for (const resource of guarded) {
@@ -167,6 +167,31 @@ describe("check-preview.ts (replacement of stateful resources)", () => {
 
         it("exits 2 on a file that is not preview JSON", () => {
             assert.equal(checkPreviewCli(join(repositoryRoot, "package.json")).status, 2);
+        });
+    });
+
+    describe("on what the real CLI printed (tests/e2e/delivery/fixtures, regenerated and compared by the end-to-end suite)", () => {
+        // A tiny program's preview after renaming one resource (a replacement) and dropping another (a deletion).
+        const tinyGuard: Guard = { kinds: new Map([["pulumi-nodejs:dynamic:Resource", "a thing"]]), protectedResources: new Set() };
+        const realFixture = (name: string) => readFileSync(join(repositoryRoot, "tests", "e2e", "delivery", "fixtures", name), "utf8");
+
+        it("finds the replacement, one `replace` step by default, and the deletion", () => {
+            const changes = destructiveChanges(parsePreview(realFixture("preview-replace-and-delete.json")), tinyGuard);
+            assert.deepEqual(
+                changes.map((change) => [change.urn.split("::").pop(), change.ops]),
+                [
+                    ["thing", ["replace"]],
+                    ["extra", ["delete"]],
+                ],
+            );
+        });
+
+        it("finds them as one change each with --show-replacement-steps", () => {
+            const changes = destructiveChanges(parsePreview(realFixture("preview-replace-and-delete-replacement-steps.json")), tinyGuard);
+            assert.deepEqual(changes.map((change) => [change.urn.split("::").pop(), [...change.ops].sort()]).sort(), [
+                ["extra", ["delete"]],
+                ["thing", ["create-replacement", "delete-replaced", "replace"]],
+            ]);
         });
     });
 });

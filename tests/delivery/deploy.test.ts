@@ -51,7 +51,9 @@ interface DeployOptions {
     failingUps?: number;
     faults?: FakeAppFaults;
     outputsFail?: boolean;
-    locked?: boolean;
+    /** The stack's lock files (see the stand-in pulumi) and the eks-app:cancelled-update tag. */
+    locks?: { user: string; host: string; pid: number; minutesAgo: number }[];
+    cancelled?: string;
     pending?: object[];
     upWaits?: boolean;
 }
@@ -96,7 +98,8 @@ describe("deploy.sh (stand-in pulumi, fake app, a real git history)", () => {
             FAKE_PULUMI_LAST_GOOD: lastGood,
             FAKE_PULUMI_FAILING_UPS: String(options.failingUps ?? 0),
             FAKE_PULUMI_OUTPUTS_FAIL: options.outputsFail ? "1" : "",
-            FAKE_PULUMI_LOCKED: options.locked ? "1" : "",
+            FAKE_PULUMI_LOCKS: JSON.stringify(options.locks ?? []),
+            FAKE_PULUMI_CANCELLED: options.cancelled ?? "",
             FAKE_PULUMI_PENDING: JSON.stringify(options.pending ?? []),
             FAKE_PULUMI_UP_WAITS: options.upWaits ? "1" : "",
             EKS_APP_PERMISSIONS_BOUNDARY_ARN: "arn:aws:iam::123456789012:policy/eks-app-ci/eks-app-staging-program-boundary",
@@ -132,20 +135,18 @@ describe("deploy.sh (stand-in pulumi, fake app, a real git history)", () => {
     const ups = (calls: string[][]) => calls.filter((call) => call[0] === "up");
 
     describe("a deploy that works", () => {
-        it("clears a stale lock, checks pending operations, deploys with the policy pack, smoke-tests and records the commit as the last good one", async () => {
-            const { result, calls, history, lastGoodAfter, outputs, upPrograms } = await deploy({ locked: true });
+        it("checks pending operations, deploys with the policy pack, smoke-tests and records the commit as the last good one", async () => {
+            const { result, calls, history, lastGoodAfter, outputs, upPrograms } = await deploy();
 
             assert.equal(result.code, 0, result.stderr);
-            assert.deepEqual(calls.slice(0, 2), [
-                ["cancel", "--yes", "--stack", "dev"],
-                ["stack", "export", "--stack", "dev"],
-            ]);
+            assert.deepEqual(calls[0], ["stack", "export", "--stack", "dev"]);
+            assert.ok(!calls.some((call) => call[0] === "cancel"), "an unlocked stack needs no cancel");
             assert.deepEqual(ups(calls), [["up", "--yes", "--stack", "dev", "--message", history.newer, "--policy-pack", "policy"]]);
             assert.deepEqual(upPrograms, ["program of new"]);
             assert.ok(calls.some((call) => call.join(" ") === `config set iamPermissionsBoundaryArn arn:aws:iam::123456789012:policy/eks-app-ci/eks-app-staging-program-boundary --stack dev`));
             assert.deepEqual(calls.at(-1), ["stack", "tag", "set", "eks-app:last-good-commit", history.newer, "--stack", "dev"]);
             assert.equal(lastGoodAfter, history.newer);
-            assert.equal(outputs, `url=${app?.url}\n`);
+            assert.equal(outputs, `url=${app?.url}\nimage=123456789012.dkr.ecr.eu-west-1.amazonaws.com/eks-app-dev@sha256:${"d".repeat(64)}\n`);
         });
 
         it("deploys a first commit to a stack that has run nothing yet", async () => {
@@ -200,8 +201,44 @@ describe("deploy.sh (stand-in pulumi, fake app, a real git history)", () => {
             assert.equal(result.code, 1);
             assert.deepEqual(ups(calls), []);
             assert.match(result.stderr, /creating aws:eks\/nodeGroup:NodeGroup urn:pulumi:dev::eks-app::.*::cluster-nodes/);
-            assert.match(result.stderr, /pulumi refresh --stack dev --import-pending-creates <urn> <id>/);
+            // Not --import-pending-creates: the real CLI drops the resource from the state (tests/e2e/delivery/cli.test.ts).
+            assert.match(result.stderr, /pulumi import <type> <name> <id> --parent <parent urn> --stack dev/);
+            assert.doesNotMatch(result.stderr, /pulumi refresh[^`]*--import-pending-creates/);
             assert.match(result.stderr, /pulumi refresh --stack dev --clear-pending-creates/);
+        });
+
+        const person = { user: "alice", host: "alice-laptop", pid: 4242, minutesAgo: 5 };
+
+        it("never cancels a lock an update that may still be running holds (a person's up): stops, changes nothing, names the holder", async () => {
+            const { result, calls } = await deploy({ locks: [person] });
+
+            assert.equal(result.code, 1);
+            assert.ok(!calls.some((call) => call[0] === "cancel"));
+            assert.equal(ups(calls).length, 1, "the refused up only, no roll back");
+            assert.match(result.stderr, /lock of alice@alice-laptop \(pid 4242, since [0-9T:-]+Z\): another update may be running; not cancelling it/);
+            assert.match(result.stderr, /stack dev is locked by an update that may still be running \(above\); nothing was changed/);
+        });
+
+        it("cancels a lock left by an update of this pipeline that was cancelled, then deploys", async () => {
+            const { result, calls, upPrograms } = await deploy({ locks: [{ user: "runner", host: "fv-az1-2", pid: 77, minutesAgo: 1 }], cancelled: "fv-az1-2 77" });
+
+            assert.equal(result.code, 0, result.stderr);
+            assert.ok(calls.some((call) => call.join(" ") === "cancel --yes --stack dev"));
+            assert.deepEqual(upPrograms, ["program of new", "program of new"]);
+        });
+
+        it("cancels a lock older than any update of the pipeline runs, then deploys", async () => {
+            const { result, calls } = await deploy({ locks: [{ ...person, minutesAgo: 200 }] });
+
+            assert.equal(result.code, 0, result.stderr);
+            assert.ok(calls.some((call) => call.join(" ") === "cancel --yes --stack dev"));
+        });
+
+        it("cancels nothing when only some of the locks are stale", async () => {
+            const { result, calls } = await deploy({ locks: [{ user: "runner", host: "fv-az1-2", pid: 77, minutesAgo: 1 }, person], cancelled: "fv-az1-2 77" });
+
+            assert.equal(result.code, 1);
+            assert.ok(!calls.some((call) => call[0] === "cancel"));
         });
 
         it("passes a TERM from a cancelled run to pulumi once, does not roll back, and exits as interrupted", async function () {
@@ -220,6 +257,10 @@ describe("deploy.sh (stand-in pulumi, fake app, a real git history)", () => {
             assert.deepEqual(entries.filter((entry) => entry.signal !== undefined).map((entry) => entry.signal), ["SIGTERM"]);
             assert.equal(entries.filter((entry) => entry.args?.[0] === "up").length, 1, "no roll back after a cancel");
             assert.match(result.stderr, /interrupted \(SIGTERM\) during the update of dev/);
+            const up = entries.find((entry) => entry.args?.[0] === "up");
+            const marked = entries.find((entry) => entry.args?.slice(0, 4).join(" ") === "stack tag set eks-app:cancelled-update");
+            assert.match(marked?.args?.[4] ?? "", /^\S+ \d+$/, "the cancelled update's host and pid are recorded for the next run");
+            assert.ok(up !== undefined);
         });
     });
 

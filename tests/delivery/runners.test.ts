@@ -29,7 +29,8 @@ export interface StackJob {
 /** Every (job, stack) pair where a job sets up Pulumi for a stack, its stack expression resolved. */
 export function stackJobs(file: string, workflow: Workflow): StackJob[] {
     return Object.entries(workflow.jobs).flatMap(([name, job]) => {
-        const setup = (job.steps ?? []).find((step) => step.uses === "./.github/actions/pulumi-setup");
+        // The composite action, from the workflow's checkout or from the pipeline's beside an older program (promote).
+        const setup = (job.steps ?? []).find((step) => step.uses === "./.github/actions/pulumi-setup" || step.uses === "./.pipeline/.github/actions/pulumi-setup");
         if (setup === undefined) return [];
         const expression = String(setup.with?.stack);
         let stacks: string[];
@@ -67,7 +68,6 @@ describe("runners and the clusters' API endpoints", () => {
 
     it("finds every job that runs pulumi against a stack, with its stacks resolved", () => {
         assert.deepEqual(jobs.map((job) => `${job.where} ${job.stack}`).sort(), [
-            "deploy.yml registry dev",
             "deploy.yml staging dev",
             "destroy.yml destroy dev",
             "destroy.yml destroy prod",

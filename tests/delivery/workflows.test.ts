@@ -45,6 +45,9 @@ function plain(token: unknown): unknown {
     return serialized;
 }
 
+/** The composite action, from the checkout of the workflow's commit or of the pipeline beside an older program. */
+const isPulumiSetup = (uses: string | undefined) => uses === "./.github/actions/pulumi-setup" || uses === "./.pipeline/.github/actions/pulumi-setup";
+
 const jobSteps = (template: WorkflowTemplate) =>
     template.jobs.flatMap((job) => (job.type === "job" ? job.steps.map((step) => ({ job, step })) : []));
 
@@ -72,8 +75,8 @@ describe("GitHub workflows", () => {
         action = { text, errors: parsed.context.errors.getErrors().map((error) => error.message), template: actionParser.convertActionTemplate(parsed.context, parsed.value) };
     });
 
-    it("has the four delivery workflows", () => {
-        assert.deepEqual([...workflowFiles].sort(), ["deploy.yml", "destroy.yml", "promote.yml", "pull-request.yml"]);
+    it("has the four delivery workflows and the review environments' two", () => {
+        assert.deepEqual([...workflowFiles].sort(), ["deploy.yml", "destroy.yml", "promote.yml", "pull-request.yml", "review-sweeper.yml", "review.yml"]);
     });
 
     it("are valid by GitHub's own workflow schema, like the composite action", () => {
@@ -113,7 +116,7 @@ describe("GitHub workflows", () => {
         }
     });
 
-    it("never overlap two updates of one stack: deploy, promote and destroy hold one group per stack for the whole run, never cancelled", () => {
+    it("never cancel a running update, and give runs by hand a group no automatic promote shares", () => {
         assert.deepEqual(
             ["deploy.yml", "destroy.yml", "promote.yml"].map((file) => {
                 const concurrency = plain(workflow(file).template.concurrency) as Record<string, unknown> | undefined;
@@ -122,7 +125,7 @@ describe("GitHub workflows", () => {
             [
                 ["deploy.yml", "pulumi-dev", false],
                 ["destroy.yml", "${{ format('pulumi-{0}', inputs.stack) }}", false],
-                ["promote.yml", "pulumi-prod", false],
+                ["promote.yml", "${{ github.event_name == 'workflow_dispatch' && 'pulumi-prod-by-hand' || 'pulumi-prod' }}", false],
             ],
         );
         // A job-level group of the same name inside would wait for its own workflow forever.
@@ -142,7 +145,9 @@ describe("GitHub workflows", () => {
             for (const [jobName, job] of Object.entries(yaml.jobs)) {
                 if (job.permissions?.["id-token"] !== "write") continue;
                 const installs = (job.steps ?? []).map((step) => String((step as { run?: string }).run ?? "")).filter((run) => /\bnpm (ci|install|i)\b/.test(run));
-                assert.ok(installs.length > 0 || jobName === "image", `${file} ${jobName} installs the program's dependencies`);
+                // The image job builds app/ only; a review destroy and the sweeper run the Pulumi CLI on state, no program.
+                const runsNoProgram = jobName === "image" || (file === "review.yml" && jobName === "destroy") || file === "review-sweeper.yml";
+                assert.ok(installs.length > 0 || runsNoProgram, `${file} ${jobName} installs the program's dependencies`);
                 for (const install of installs) assert.match(install, /^npm ci --ignore-scripts\b/, `${file} ${jobName}: ${install}`);
             }
         }
@@ -165,9 +170,9 @@ describe("GitHub workflows", () => {
         const assumed = workflows.flatMap(({ file, yaml }) =>
             Object.entries(yaml.jobs).flatMap(([jobName, job]) => {
                 const steps = (job.steps ?? []) as { uses?: string; with?: Record<string, string> }[];
-                const role = roleOf(steps.filter((step) => step.uses === "./.github/actions/pulumi-setup" || step.uses?.startsWith("aws-actions/configure-aws-credentials@")));
+                const role = roleOf(steps.filter((step) => isPulumiSetup(step.uses) || step.uses?.startsWith("aws-actions/configure-aws-credentials@")));
                 if (role === undefined) return [];
-                const setup = steps.find((step) => step.uses === "./.github/actions/pulumi-setup");
+                const setup = steps.find((step) => isPulumiSetup(step.uses));
                 const environment = (job as { environment?: string | { name: string } }).environment;
                 return [[file, jobName, typeof environment === "object" ? environment.name : (environment ?? "none"), role, setup?.with?.stack ?? "no stack", setup?.with?.["permissions-boundary-arn"] ?? "no boundary"]];
             }),
@@ -176,7 +181,6 @@ describe("GitHub workflows", () => {
         const staging = ["dev", "${{ vars.AWS_STAGING_PERMISSIONS_BOUNDARY_ARN }}"];
         const production = ["prod", "${{ vars.AWS_PRODUCTION_PERMISSIONS_BOUNDARY_ARN }}"];
         assert.deepEqual(assumed, [
-            ["deploy.yml", "registry", "staging", "${{ vars.AWS_STAGING_DEPLOY_ROLE_ARN }}", ...staging],
             ["deploy.yml", "image", "none", "${{ vars.AWS_IMAGE_PUSH_ROLE_ARN }}", "no stack", "no boundary"],
             ["deploy.yml", "staging", "staging", "${{ vars.AWS_STAGING_DEPLOY_ROLE_ARN }}", ...staging],
             [
@@ -196,6 +200,10 @@ describe("GitHub workflows", () => {
                 "${{ matrix.stack }}",
                 "${{ matrix.stack == 'prod' && vars.AWS_PRODUCTION_PERMISSIONS_BOUNDARY_ARN || vars.AWS_STAGING_PERMISSIONS_BOUNDARY_ARN }}",
             ],
+            // The review role creates no IAM role, so it needs no boundary.
+            ["review-sweeper.yml", "sweep", "review", "${{ vars.AWS_REVIEW_ROLE_ARN }}", "no stack", "no boundary"],
+            ["review.yml", "deploy", "review", "${{ vars.AWS_REVIEW_ROLE_ARN }}", "no stack", "no boundary"],
+            ["review.yml", "destroy", "review", "${{ vars.AWS_REVIEW_ROLE_ARN }}", "no stack", "no boundary"],
         ]);
         const matrix = (workflow("pull-request.yml").yaml.jobs.preview as { strategy?: { matrix?: { include?: unknown } } }).strategy?.matrix?.include;
         assert.deepEqual(matrix, [
@@ -214,25 +222,54 @@ describe("GitHub workflows", () => {
         assert.deepEqual(production?.needs?.map((need) => need.value), ["verify"]);
     });
 
-    it("create each stack's repository as that stack's deploy role before anything pushes to it or copies into it", () => {
-        type Step = { uses?: string; run?: string; with?: Record<string, string> };
-        const jobs = (file: string) => workflow(file).yaml.jobs as Record<string, { needs?: string | string[]; steps: Step[] }>;
-        const index = (steps: Step[], pattern: RegExp) => steps.findIndex((step) => pattern.test(step.run ?? ""));
-        const setupStack = (steps: Step[]) => steps.find((step) => step.uses === "./.github/actions/pulumi-setup")?.with?.stack;
+    it("create no repository: bootstrap does, and no workflow runs a targeted update", () => {
+        for (const { file, text } of workflows) {
+            assert.doesNotMatch(text, /ensure-repository|pulumi up[^\n]*--target/, file);
+        }
+        assert.equal(workflow("deploy.yml").yaml.jobs.registry, undefined);
+    });
 
-        // Staging: its own job, in the staging environment with staging's deploy role (above), before the image job.
-        const deploy = jobs("deploy.yml");
-        assert.equal(setupStack(deploy.registry.steps), "dev");
-        assert.ok(index(deploy.registry.steps, /^scripts\/deploy\/ensure-repository\.sh --stack dev --region "\$REGION"$/) >= 0);
-        assert.deepEqual([deploy.image.needs].flat(), ["registry"]);
-        assert.ok(index(deploy.image.steps, /ensure-repository/) < 0, "the image-push role cannot create a repository");
+    it("promote the digest the staging run recorded after its smoke test, not what the staging tag points to now", () => {
+        type Step = { id?: string; uses?: string; run?: string; with?: Record<string, string>; env?: Record<string, string> };
+        const staging = (workflow("deploy.yml").yaml.jobs.staging.steps ?? []) as Step[];
+        const deployStep = staging.findIndex((step) => step.id === "deploy");
+        const record = staging.findIndex((step) => step.env?.IMAGE === "${{ steps.deploy.outputs.image }}");
+        const upload = staging.findIndex((step) => step.uses?.startsWith("actions/upload-artifact@"));
+        assert.ok(deployStep >= 0 && deployStep < record && record < upload, "recorded after deploy.sh, which prints the image only after the smoke test");
+        assert.equal(staging[upload]?.with?.name, "staging-image");
 
-        // Production: in the production job, after pulumi-setup, before the copy.
-        const production = jobs("promote.yml").production.steps;
-        const ensure = index(production, /^scripts\/deploy\/ensure-repository\.sh --stack prod --region "\$REGION"$/);
-        assert.equal(setupStack(production), "prod");
-        assert.ok(ensure > production.findIndex((step) => step.uses === "./.github/actions/pulumi-setup"));
-        assert.ok(ensure < index(production, /promote-image\.sh/), "created before the image is copied into it");
+        const promote = workflow("promote.yml").yaml.jobs as Record<string, { outputs?: Record<string, string>; steps: Step[] }>;
+        assert.equal(promote.verify.outputs?.image, "${{ steps.staging.outputs.image }}");
+        assert.match(promote.verify.steps.find((step) => step.id === "staging")?.run ?? "", /require-staging-success\.sh/);
+        const copy = promote.production.steps.find((step) => /promote-image\.sh/.test(step.run ?? ""));
+        assert.equal(copy?.env?.IMAGE, "${{ needs.verify.outputs.image }}");
+        assert.match(copy?.run ?? "", /--digest "\$\{IMAGE#\*@\}"/);
+    });
+
+    it("deploy the promoted commit's program with the pipeline (scripts, setup action) of the run's own commit", () => {
+        type Step = { uses?: string; run?: string; with?: Record<string, unknown> };
+        const steps = (workflow("promote.yml").yaml.jobs.production.steps ?? []) as Step[];
+        const checkouts = steps.filter((step) => step.uses?.startsWith("actions/checkout@"));
+        assert.deepEqual(
+            checkouts.map((step) => [step.with?.ref, step.with?.path]),
+            [
+                ["${{ needs.verify.outputs.tag }}", undefined],
+                [undefined, ".pipeline"],
+            ],
+        );
+        assert.ok(steps.some((step) => step.uses === "./.pipeline/.github/actions/pulumi-setup"));
+        for (const step of steps.filter((candidate) => /scripts\/deploy\//.test(candidate.run ?? ""))) {
+            assert.doesNotMatch(step.run ?? "", /(^|[\s"])scripts\/deploy\//, `runs the current pipeline's scripts: ${step.run}`);
+        }
+    });
+
+    it("give a Pulumi Cloud token only to jobs in an environment, each of which holds its own, scoped token", () => {
+        for (const { file, yaml } of workflows) {
+            for (const [jobName, job] of Object.entries(yaml.jobs)) {
+                if (!/secrets\.PULUMI_ACCESS_TOKEN/.test(JSON.stringify(job))) continue;
+                assert.ok((job as { environment?: unknown }).environment !== undefined, `${file} ${jobName} reads the token outside an environment`);
+            }
+        }
     });
 
     it("preview with the policy pack, which alone holds what the program's roles may trust", () => {
@@ -257,11 +294,13 @@ describe("GitHub workflows", () => {
         assert.deepEqual(
             environments.map(([file, job, environment]) => [file, job, name(environment)]),
             [
-                ["deploy.yml", "registry", "staging"],
                 ["deploy.yml", "staging", "staging"],
                 ["destroy.yml", "destroy", "${{ inputs.stack == 'prod' && 'production' || 'staging' }}"],
                 ["promote.yml", "production", "production"],
                 ["pull-request.yml", "preview", "${{ matrix.environment }}"],
+                ["review-sweeper.yml", "sweep", "review"],
+                ["review.yml", "deploy", "review"],
+                ["review.yml", "destroy", "review"],
             ],
         );
     });
@@ -270,10 +309,10 @@ describe("GitHub workflows", () => {
         for (const { file, yaml } of workflows) {
             assert.deepEqual(yaml.permissions, {}, `${file} starts from no permissions`);
             for (const [jobName, job] of Object.entries(yaml.jobs)) {
-                const assumesRole = (job.steps ?? []).some((step) => step.uses === "./.github/actions/pulumi-setup" || step.uses?.startsWith("aws-actions/configure-aws-credentials@"));
+                const assumesRole = (job.steps ?? []).some((step) => isPulumiSetup(step.uses) || step.uses?.startsWith("aws-actions/configure-aws-credentials@"));
                 assert.equal(job.permissions?.["id-token"] === "write", assumesRole, `${file} ${jobName}`);
                 for (const [scope, level] of Object.entries(job.permissions ?? {})) {
-                    assert.ok(level === "read" || (scope === "id-token" && level === "write") || (scope === "pull-requests" && file === "pull-request.yml"), `${file} ${jobName}: ${scope}: ${level}`);
+                    assert.ok(level === "read" || (scope === "id-token" && level === "write") || (scope === "pull-requests" && (file === "pull-request.yml" || file === "review.yml")), `${file} ${jobName}: ${scope}: ${level}`);
                 }
             }
         }

@@ -8,7 +8,10 @@
 //   FAKE_PULUMI_FAILING_UPS   how many `up` calls fail before they succeed (default 0); a failed `up` still writes
 //                             the imageTag output, as a partly applied real update can
 //   FAKE_PULUMI_OUTPUTS_FAIL  when set, reading all outputs fails as with an unreachable backend
-//   FAKE_PULUMI_LOCKED        when set, the stack is locked by a cancelled run until `pulumi cancel`
+//   FAKE_PULUMI_LOCKS         the stack's lock files, a JSON list of { user, host, pid, minutesAgo }, until
+//                             `pulumi cancel` deletes them all (CancelCurrentUpdate in pkg/backend/diy/backend.go);
+//                             `up` refuses a locked stack with the DIY backend's message (pkg/backend/diy/lock.go)
+//   FAKE_PULUMI_CANCELLED     the stack tag eks-app:cancelled-update before the first call (unset: none)
 //   FAKE_PULUMI_PENDING       pending_operations of the exported state, as JSON
 //   FAKE_PULUMI_UP_WAITS      when set, `up` writes <state dir>/up-started and runs until a signal, which it records
 const fs = require("node:fs");
@@ -27,12 +30,18 @@ const state = fs.existsSync(statePath)
     : {
           configured: {},
           deployedTag: env.FAKE_PULUMI_PREVIOUS_TAG,
-          tags: env.FAKE_PULUMI_LAST_GOOD ? { "eks-app:last-good-commit": env.FAKE_PULUMI_LAST_GOOD } : {},
-          locked: Boolean(env.FAKE_PULUMI_LOCKED),
+          tags: {
+              ...(env.FAKE_PULUMI_LAST_GOOD ? { "eks-app:last-good-commit": env.FAKE_PULUMI_LAST_GOOD } : {}),
+              ...(env.FAKE_PULUMI_CANCELLED ? { "eks-app:cancelled-update": env.FAKE_PULUMI_CANCELLED } : {}),
+          },
+          locks: JSON.parse(env.FAKE_PULUMI_LOCKS || "[]").map((lock) => ({ ...lock, at: new Date(Date.now() - lock.minutesAgo * 60000).toISOString().replace(/\.\d+Z$/, "Z") })),
           ups: 0,
       };
 const save = () => fs.writeFileSync(statePath, JSON.stringify(state));
-const outputs = () => ({ ...(state.deployedTag === undefined ? {} : { imageTag: state.deployedTag }), url: env.FAKE_PULUMI_URL });
+const outputs = () => ({
+    ...(state.deployedTag === undefined ? {} : { imageTag: state.deployedTag, image: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/eks-app-dev@sha256:${"d".repeat(64)}` }),
+    url: env.FAKE_PULUMI_URL,
+});
 const fail = (message) => {
     console.error(`error: ${message}`);
     process.exit(255);
@@ -47,7 +56,7 @@ if (command === "config set imageTag" || command === "config set iamPermissionsB
     delete state.configured[`${process.cwd()} ${args[2]}`];
     save();
 } else if (args[0] === "cancel") {
-    state.locked = false;
+    state.locks = [];
     save();
     console.log(`The currently running update for '${args[args.indexOf("--stack") + 1]}' has been canceled!`);
 } else if (args[0] === "up") {
@@ -57,7 +66,12 @@ if (command === "config set imageTag" || command === "config set iamPermissionsB
     for (let i = 1; i < args.length; i += valueFlags.includes(args[i]) ? 2 : 1) {
         if (args[i] !== "--yes" && !valueFlags.includes(args[i])) fail(`unknown flag: ${args[i]}`);
     }
-    if (state.locked) fail("the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or delete the lock file with `pulumi cancel`.");
+    if (state.locks.length > 0) {
+        fail(
+            `the stack is currently locked by ${state.locks.length} lock(s). Either wait for the other process(es) to end or delete the lock file with \`pulumi cancel\`.` +
+                state.locks.map((lock, i) => `\n  file:///state/.pulumi/locks/organization/eks-app/dev/lock-${i}.json: created by ${lock.user}@${lock.host} (pid ${lock.pid}) at ${lock.at}`).join(""),
+        );
+    }
     state.ups += 1;
     const tag = state.configured[`${process.cwd()} imageTag`];
     save();
