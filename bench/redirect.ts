@@ -5,6 +5,8 @@
  *   npm --prefix app run build   # once, and after every change to app/src
  *   npm run bench                # add `-- --cpu-prof` to profile the app and print its top frames
  *
+ * Exits 1 when a target is missed, so a script can rely on it; `-- --report-only` prints the same and exits 0.
+ *
  * Starts a private redis-server, the compiled app twice (as deployed, and with its link cache off) and
  * the bare server on free loopback ports, seeds links, runs autocannon against each server, then
  * redis-benchmark GET, prints them with the ratios and checks the targets on the app as deployed.
@@ -30,6 +32,11 @@ const TARGETS = { ofBareServer: 0.5, ofRedisGet: 0.4, p99Ms: 10 };
 
 // The ceiling for one Node.js process here: a 302 with no routing, logging, metrics or Redis.
 const BARE_SERVER_SOURCE = `require("node:http").createServer((req, res) => { res.writeHead(302, { Location: "https://example.com/benchmark" }); res.end(); }).listen(Number(process.env.PORT), "127.0.0.1", () => process.stdout.write("listening\\n"));`;
+
+/** The exit code of a finished run: a missed target fails it unless --report-only was given. */
+export function exitCode(targetsMet: boolean, argv: readonly string[]): number {
+  return targetsMet || argv.includes("--report-only") ? 0 : 1;
+}
 
 function requireTool(command: string, hint: string): void {
   if (spawnSync(command, ["--version"]).error !== undefined) throw new Error(`${command} is not on PATH: ${hint}`);
@@ -227,6 +234,7 @@ async function main(): Promise<void> {
       `\n${appResult.redirects + uncachedResult.redirects} redirects, 0 errors, every one to the single link counted as a visit; Node ${process.version}. ` +
         `Targets (as deployed, one link) ${met ? "met" : "NOT met"}.`,
     );
+    process.exitCode = exitCode(met, process.argv.slice(2));
 
     if (profiling) {
       await stop(app.process);
@@ -241,7 +249,9 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exitCode = 1;
-});
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exitCode = 1;
+  });
+}

@@ -1,5 +1,6 @@
 // What the estimate cannot read from the program: usage. Each has a flag, a default and what the default means;
 // the report prints them all, so a number is never shown without the assumption behind it.
+import { UserError } from "../scripts/cli/user-error";
 
 export interface Assumption {
     flag: string;
@@ -37,12 +38,6 @@ export const defaultAssumptions = {
         unit: "NLCU (hourly average)",
         meaning: "Load balancer capacity units used on average: 1 NLCU is 800 new TCP flows/s, 100,000 active flows or 1 GB/hour",
     },
-    imageGb: {
-        flag: "--image-gb",
-        value: 0.1,
-        unit: "GB per image",
-        meaning: "Compressed size of one app image in ECR; storage is this × the images the lifecycle policy keeps",
-    },
     s3LogGb: {
         flag: "--s3-log-gb",
         value: 50,
@@ -67,17 +62,17 @@ export const defaultAssumptions = {
 
 export type Assumptions = Record<keyof typeof defaultAssumptions, Assumption>;
 
-/** The defaults with any `--flag value` given on the command line applied; an unknown or bad flag throws. */
+/** The defaults with any `--flag value` given on the command line applied; a bad value is the user's error. */
 export function assumptionsFrom(flags: Record<string, string>): Assumptions {
     const assumptions = structuredClone(defaultAssumptions) as Assumptions;
     for (const assumption of Object.values(assumptions)) {
         const given = flags[assumption.flag];
         if (given === undefined) continue;
         const value = Number(given);
-        if (!Number.isFinite(value) || value < 0) throw new Error(`${assumption.flag} must be a number ≥ 0, not ${given}`);
+        if (!Number.isFinite(value) || value < 0) throw new UserError(`${assumption.flag} must be a number ≥ 0, not ${given}`);
         assumption.value = value;
     }
-    if (assumptions.spotDiscount.value >= 1) throw new Error(`--spot-discount is a fraction below 1, not ${assumptions.spotDiscount.value}`);
+    if (assumptions.spotDiscount.value >= 1) throw new UserError(`--spot-discount is a fraction below 1, not ${assumptions.spotDiscount.value}`);
     return assumptions;
 }
 

@@ -2,6 +2,7 @@
 import type { RegisteredResource } from "../harness";
 import { hoursPerMonth, instanceHourPrices, Price, prices } from "./prices";
 import { line, Pricer, PricingContext, UnpricedError } from "./model";
+import { unitPrice } from "./text";
 
 /** What a NAT strategy of awsx:ec2:Vpc creates, per its docs (https://www.pulumi.com/registry/packages/awsx/api-docs/ec2/vpc/). */
 function natGatewayCount(inputs: Record<string, any>): number {
@@ -37,7 +38,7 @@ const eksCluster: Pricer = (resource) => [
         "EKS control plane",
         hoursPerMonth,
         prices.eksControlPlaneHour,
-        `1 cluster × ${hoursPerMonth} h, Kubernetes ${resource.inputs.version} in standard support (extended support costs ${prices.eksExtendedSupportHour.usd} USD/h)`,
+        `1 cluster × ${hoursPerMonth} h, Kubernetes ${resource.inputs.version} in standard support (extended support costs ${unitPrice(prices.eksExtendedSupportHour.usd)}/h)`,
     ),
 ];
 
@@ -100,30 +101,6 @@ const logGroup: Pricer = (resource, { assumptions }) => {
     ];
 };
 
-/** The most tagged images any lifecycle policy on this repository keeps. */
-function keptImages(repository: RegisteredResource, context: PricingContext): number {
-    const policies = context.resources.filter(
-        (candidate) =>
-            candidate.type === "aws:ecr/lifecyclePolicy:LifecyclePolicy" &&
-            (candidate.dependencies ?? []).some((ref) => ref.type === repository.type && ref.name === repository.name),
-    );
-    const counts = policies.flatMap((policy) =>
-        (JSON.parse(policy.inputs.policy).rules as any[])
-            .filter((rule) => rule.selection?.countType === "imageCountMoreThan")
-            .map((rule) => Number(rule.selection.countNumber)),
-    );
-    if (counts.length === 0) throw new UnpricedError("no lifecycle policy bounds the images kept, so storage has no bound");
-    return Math.max(...counts);
-}
-
-const ecrRepository: Pricer = (resource, context) => {
-    const images = keptImages(resource, context);
-    const size = context.assumptions.imageGb;
-    return [
-        line(resource, "ECR storage", images * size.value, prices.ecrStorageGbMonth, `${images} images kept by the lifecycle policy × ${size.value} GB (assumption ${size.flag})`),
-    ];
-};
-
 const s3Bucket: Pricer = (resource, { assumptions }) => [
     line(resource, "S3 storage", assumptions.s3LogGb.value, prices.s3StandardGbMonth, `assumption ${assumptions.s3LogGb.flag}`),
     line(resource, "S3 PUT requests", 100, prices.s3PutPerThousand, `100,000 PUTs/month (part of ${assumptions.s3LogGb.flag})`, "thousand requests"),
@@ -139,7 +116,6 @@ export const awsPricers: Record<string, Pricer> = {
     "aws:eks/nodeGroup:NodeGroup": nodeGroup,
     "aws:kms/key:Key": kmsKey,
     "aws:cloudwatch/logGroup:LogGroup": logGroup,
-    "aws:ecr/repository:Repository": ecrRepository,
     "aws:s3/bucket:Bucket": s3Bucket,
     "aws:s3/bucketV2:BucketV2": s3Bucket,
     "aws:sqs/queue:Queue": sqsQueue,

@@ -22,12 +22,14 @@ const freeTypes: Record<string, string> = {
     "aws:eks/podIdentityAssociation:PodIdentityAssociation": "part of the EKS control plane price",
     "aws:eks/addon:Addon": "EKS addons have no charge; their pods run on the priced nodes",
     "aws:ec2/launchTemplate:LaunchTemplate": "no charge; the volumes it describes are priced with the node group",
-    "aws:ecr/lifecyclePolicy:LifecyclePolicy": "no charge; it bounds the ECR storage priced with the repository",
-    "awsx:ecr:Image": "the build runs in CI; the image's storage is priced with the ECR repository",
+    "awsx:ecr:Image": "the build runs where `pulumi up` runs; the image is stored in bootstrap's ECR repository, outside the stack",
     "aws:route53/record:Record": "records have no monthly charge; the hosted zone (not created here) and its queries do",
     "aws:cloudwatch/eventRule:EventRule": "EventBridge delivers AWS service events on the default bus at no charge",
     "aws:cloudwatch/eventTarget:EventTarget": "EventBridge delivers AWS service events on the default bus at no charge",
     "aws:sqs/queuePolicy:QueuePolicy": "no charge; requests are priced with the queue",
+    "aws:sns/topic:Topic":
+        "a topic has no charge; publishes and deliveries do, per million, the first million publishes a month free " +
+        "(https://aws.amazon.com/sns/pricing/): alerts are a few hundred; its key is AWS-managed (alias/aws/sns), no key charge",
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": "bucket configuration, no charge",
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": "bucket configuration, no charge",
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": "bucket configuration, no charge",
@@ -53,6 +55,12 @@ const freeTypes: Record<string, string> = {
     "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": "a Kubernetes API object: no AWS resource",
     "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole": "a Kubernetes API object: no AWS resource",
     "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding": "a Kubernetes API object: no AWS resource",
+    "kubernetes:core/v1:ResourceQuota": "a Kubernetes API object: no AWS resource",
+    "kubernetes:core/v1:LimitRange": "a Kubernetes API object: no AWS resource",
+    "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy": "a Kubernetes API object: no AWS resource",
+    "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding": "a Kubernetes API object: no AWS resource",
+    // A review stack's pods run on staging's nodes, priced with staging (its Karpenter NodePool).
+    "pulumi:pulumi:StackReference": "reads another stack's outputs from the state backend: no AWS resource",
 };
 
 // A dynamic provider runs this program's own code, so one type covers anything: each is classified by name.

@@ -5,6 +5,7 @@ import { availabilityZoneCount, ebsPrice } from "./aws-pricers";
 import { chartName, chartRules, ChartVolume } from "./helm-volumes";
 import { gibibytes, line, LineItem, Pricer, PricingContext, UnpricedError } from "./model";
 import { hoursPerMonth, instanceHourPrices, Price, prices } from "./prices";
+import { usd } from "./text";
 
 const storageClassType = "kubernetes:storage.k8s.io/v1:StorageClass";
 
@@ -101,7 +102,7 @@ const nodePool: Pricer = (resource, { assumptions }) => {
     const vcpuHour: Price = { ...reference, usd: (reference.usd / karpenterReferenceVcpus) * discount, unit: `vCPU-hour (${spotOnly ? "spot, assumed" : "on-demand"})` };
     const vcpus = assumptions.karpenterVcpu;
     const limit = Number(resource.inputs.spec?.limits?.cpu ?? Number.NaN);
-    const ceiling = Number.isFinite(limit) ? `; ceiling: limits.cpu ${limit} × ${hoursPerMonth} h = $${(limit * hoursPerMonth * vcpuHour.usd).toFixed(2)}` : "; no CPU limit: no ceiling";
+    const ceiling = Number.isFinite(limit) ? `; ceiling: limits.cpu ${limit} × ${hoursPerMonth} h = ${usd(limit * hoursPerMonth * vcpuHour.usd)}` : "; no CPU limit: no ceiling";
     return [
         line(
             resource,

@@ -27,7 +27,6 @@ const page = {
     elb: "https://aws.amazon.com/elasticloadbalancing/pricing/",
     kms: "https://aws.amazon.com/kms/pricing/",
     cloudwatch: "https://aws.amazon.com/cloudwatch/pricing/",
-    ecr: "https://aws.amazon.com/ecr/pricing/",
     s3: "https://aws.amazon.com/s3/pricing/",
     sqs: "https://aws.amazon.com/sqs/pricing/",
 };
@@ -48,7 +47,6 @@ export const prices = {
     kmsKeyMonth: price(1, "key-month", page.kms),
     logsIngestionGb: price(0.57, "GB ingested", page.cloudwatch),
     logsStorageGbMonth: price(0.03, "GB-month archived", page.cloudwatch),
-    ecrStorageGbMonth: price(0.1, "GB-month", page.ecr),
     s3StandardGbMonth: price(0.023, "GB-month (S3 Standard)", page.s3),
     s3PutPerThousand: price(0.005, "1,000 PUT/POST/LIST requests", page.s3),
     sqsPerMillion: price(0.4, "million requests", page.sqs),

@@ -1,68 +1,102 @@
-// How estimates and critical paths are shown: a plain-text table for people, Markdown for pull requests.
+// How estimates and critical paths are shown: plain text for people (fitting a terminal unless --wide), Markdown
+// for pull requests.
 import type { CriticalPath } from "./critical-path";
 import type { Estimate } from "./estimate";
 import type { LineItem } from "./model";
 import { hoursPerMonth } from "./prices";
+import { paragraph, Row, table, terminalWidth, unitPrice, usd } from "./text";
 
-const usd = (amount: number) => `${amount < 0 ? "-" : ""}$${Math.abs(amount).toFixed(2)}`;
+export interface TextOptions {
+    /** Every column at its full width, nothing wrapped (for a wide terminal or a file). */
+    wide?: boolean;
+}
+
 const signed = (amount: number) => `${amount > 0 ? "+" : ""}${usd(amount)}`;
 const quantity = (value: number) => (Number.isInteger(value) ? String(value) : value.toFixed(2));
 const minutes = (seconds: number) => `${Math.floor(seconds / 60)} min ${String(seconds % 60).padStart(2, "0")} s`;
 
-function table(rows: string[][], rightAligned: number[]): string {
-    const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
-    return rows
-        .map((row) => row.map((cell, column) => (rightAligned.includes(column) ? cell.padStart(widths[column]) : cell.padEnd(widths[column]))).join("  ").trimEnd())
-        .join("\n");
+/** Prices with their decimal points in one column: each padded after its digits to the most decimals of any. */
+function alignedPrices(amounts: number[]): string[] {
+    const texts = amounts.map(unitPrice);
+    const decimals = (text: string) => text.length - text.indexOf(".") - 1;
+    const most = Math.max(...texts.map(decimals));
+    return texts.map((text) => text + " ".repeat(most - decimals(text)));
 }
 
-export function formatEstimate(estimate: Estimate): string {
-    const rows = [
-        ["resource", "billed item", "quantity/month", "unit", "unit price", "monthly"],
-        ...estimate.lines.map((item) => [item.name, item.item, quantity(item.quantity), item.unit, `$${Number(item.unitPrice.toPrecision(4))}`, usd(item.monthly)]),
-        ["", "total", "", "", "", usd(estimate.total)],
+export function formatEstimate(estimate: Estimate, options: TextOptions = {}): string {
+    const width = options.wide ? undefined : terminalWidth;
+    const prices = alignedPrices(estimate.lines.map((item) => item.unitPrice));
+    // Each resource once, as a heading over its billed items.
+    const rows: Row[] = estimate.lines.flatMap((item, index) => {
+        const previous = estimate.lines[index - 1];
+        const heading = previous?.name === item.name && previous.type === item.type ? [] : [{ heading: `${item.name} (${item.type})` }];
+        return [...heading, [item.item, quantity(item.quantity), item.unit, prices[index], usd(item.monthly)]];
+    });
+    rows.push(["total", "", "", "", usd(estimate.total)]);
+    const columns = [
+        { header: "resource (type), billed item", indent: 2 },
+        { header: "quantity/month", numeric: true },
+        { header: "unit" },
+        { header: "unit price", numeric: true },
+        { header: "monthly", numeric: true },
     ];
     const sources = [...new Set(estimate.lines.map((item) => item.source))];
     return [
-        `Monthly estimate for stack ${estimate.stack} (${estimate.region}, USD, list prices, ${hoursPerMonth} h/month)`,
+        paragraph(`Monthly estimate for stack ${estimate.stack} (${estimate.region}, USD, list prices, ${hoursPerMonth} h/month)`, width),
         "",
-        table(rows, [2, 4, 5]),
+        table(columns, rows, width),
         "",
         "Where each quantity comes from:",
-        ...estimate.lines.map((item) => `  ${item.name} / ${item.item}: ${item.basis}`),
+        ...estimate.lines.map((item) => paragraph(`${item.name} / ${item.item}: ${item.basis}`, width, "  ", "      ")),
         "",
         "Assumptions (change with the flag):",
-        ...estimate.assumptions.map((assumption) => `  ${assumption.flag} ${assumption.value} (${assumption.unit}): ${assumption.meaning}`),
+        ...estimate.assumptions.map((assumption) =>
+            paragraph(`${assumption.flag} ${assumption.value} (${assumption.unit}): ${assumption.meaning}`, width, "  ", "      "),
+        ),
         "",
         "Prices (transcribed, see cost/prices.ts):",
-        ...sources.map((source) => `  ${source}`),
-        ...unpricedWarning(estimate),
+        ...sources.map((source) => paragraph(source, width, "  ", "      ")),
+        ...unpricedWarning(estimate, width),
     ].join("\n");
 }
 
-function unpricedWarning(estimate: Estimate): string[] {
+function unpricedWarning(estimate: Estimate, width?: number): string[] {
     if (estimate.unpriced.length === 0) return [];
     return [
         "",
-        `INCOMPLETE: ${estimate.unpriced.length} resource(s) could not be priced, so the total is too low:`,
-        ...estimate.unpriced.map((item) => `  ${item.type} ${item.name}: ${item.reason}`),
+        paragraph(`INCOMPLETE: ${estimate.unpriced.length} resource(s) could not be priced, so the total is too low:`, width),
+        ...estimate.unpriced.map((item) => paragraph(`${item.type} ${item.name}: ${item.reason}`, width, "  ", "      ")),
     ];
 }
 
-export function formatCriticalPath(stack: string, path: CriticalPath): string {
-    const rows = [
-        ["starts", "takes", "resource", "waits for the step above through", "source of the duration"],
-        ...path.steps.map((step) => [minutes(step.startsAt), minutes(step.seconds), `${step.type} ${step.name}`, step.waitsBecause ?? "", step.source]),
+export function formatCriticalPath(stack: string, path: CriticalPath, options: TextOptions = {}): string {
+    const width = options.wide ? undefined : terminalWidth;
+    // Narrow, each step names its source by number and the sources follow the table, each once.
+    const sources = [...new Set(path.steps.map((step) => step.source))];
+    const columns = [
+        { header: "starts", numeric: true },
+        { header: "takes", numeric: true },
+        { header: "resource" },
+        { header: "waits for the step above through" },
+        { header: options.wide ? "source of the duration" : "source", numeric: !options.wide },
     ];
-    const waits = path.explicitWaits.map(
-        (wait) => `  ${wait.from.type} ${wait.from.name} dependsOn ${wait.to.type} ${wait.to.name}: without it ${minutes(wait.totalWithout)}`,
+    const rows = path.steps.map((step) => [
+        minutes(step.startsAt),
+        minutes(step.seconds),
+        `${step.type} ${step.name}`,
+        step.waitsBecause ?? "",
+        options.wide ? step.source : `[${sources.indexOf(step.source) + 1}]`,
+    ]);
+    const waits = path.explicitWaits.map((wait) =>
+        paragraph(`${wait.from.type} ${wait.from.name} dependsOn ${wait.to.type} ${wait.to.name}: without it ${minutes(wait.totalWithout)}`, width, "  ", "      "),
     );
     return [
-        `Critical path of a first \`pulumi up\` of stack ${stack}: ${minutes(path.totalSeconds)} (typical durations, not measured here)`,
+        paragraph(`Critical path of a first \`pulumi up\` of stack ${stack}: ${minutes(path.totalSeconds)} (typical durations, not measured here)`, width),
         "",
-        table(rows, [0, 1]),
+        table(columns, rows, width),
+        ...(options.wide ? [] : ["", "Sources of the durations:", ...sources.map((source, index) => paragraph(`[${index + 1}] ${source}`, width, "  ", "      "))]),
         "",
-        "Explicit waits (dependsOn) on the path, and the total if each were dropped (a wait nothing needs is time lost):",
+        paragraph("Explicit waits (dependsOn) on the path, and the total if each were dropped (a wait nothing needs is time lost):", width),
         ...(waits.length > 0 ? waits : ["  none"]),
     ].join("\n");
 }

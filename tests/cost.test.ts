@@ -59,7 +59,6 @@ describe("cost and time of each stack", () => {
                     "aws:eks/nodeGroup:NodeGroup",
                     "aws:kms/key:Key",
                     "aws:cloudwatch/logGroup:LogGroup",
-                    "aws:ecr/repository:Repository",
                     "kubernetes:core/v1:PersistentVolumeClaim",
                     "kubernetes:core/v1:Service",
                 ]) {
@@ -118,9 +117,8 @@ describe("cost and time of each stack", () => {
                 ["kubernetes:core/v1:PersistentVolumeClaim", 8],
             ]);
 
-            // Production keeps logs 90 days and more images than staging's 7 days and 20 images.
+            // Production keeps logs 90 days, staging 7.
             assert.ok(oneLine(dev, "aws:cloudwatch/logGroup:LogGroup", "CloudWatch log storage").quantity < oneLine(prod, "aws:cloudwatch/logGroup:LogGroup", "CloudWatch log storage").quantity);
-            assert.ok(oneLine(dev, "aws:ecr/repository:Repository", "ECR storage").quantity < oneLine(prod, "aws:ecr/repository:Repository", "ECR storage").quantity);
         });
 
         it("takes usage from flags and states every assumption it used", () => {

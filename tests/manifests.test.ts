@@ -217,14 +217,18 @@ describe("manifest checks", () => {
             assert.ok(files.some((f) => f.includes("deployment-eks-app-eks-app")), files.join(", "));
         });
 
-        it("exits 2 with usage when the stack is missing or unknown", () => {
-            for (const args of [[], ["--stack", "staging"]]) {
+        it("exits 2 with usage when the stack is missing, and names the stack files when it is unknown", () => {
+            for (const [args, message] of [
+                [[], /^usage: npm run check:manifests -- --stack <stack> \| --config-file <file> \| --all/],
+                [["--stack", "staging"], /^no stack staging: there is no Pulumi\.staging\.yaml; stack files found: .*Pulumi\.dev\.yaml/],
+                [["--stack", "dev", "--strict"], /^unknown argument --strict\nusage:/],
+            ] as const) {
                 try {
                     execFileSync("npx", ["ts-node", "--transpile-only", "scripts/check-manifests.ts", ...args], { cwd: repositoryRoot, encoding: "utf8", stdio: "pipe" });
-                    assert.fail("accepted a bad stack");
+                    assert.fail(`accepted ${args.join(" ")}`);
                 } catch (error) {
                     assert.equal((error as { status: number }).status, 2);
-                    assert.match(String((error as { stderr: string }).stderr), /usage: npm run check:manifests -- --stack <dev\|prod\|local>/);
+                    assert.match(String((error as { stderr: string }).stderr), message);
                 }
             }
         });

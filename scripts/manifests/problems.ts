@@ -1,6 +1,6 @@
 // Everything the manifest check finds wrong with a stack's rendered objects, from three sources: the Kubernetes
 // schema, the policy pack's rules (the same code `pulumi preview --policy-pack policy` runs), and checks between objects.
-import type { RegisteredResource, StackName } from "../../harness";
+import type { RegisteredResource } from "../../harness";
 import { EvaluatedResource, evaluatePolicies } from "../../policy/lib/evaluate";
 import { urnOf } from "../../harness/urn";
 import { guardrails } from "../../policy/policies";
@@ -16,13 +16,13 @@ export interface ManifestProblem {
 }
 
 /** A registered resource as the policy pack sees it, with the URN the engine gives it (its parents' types first). */
-export function policyResource(resource: RegisteredResource, all: RegisteredResource[], stack: StackName, props: object = resource.inputs): EvaluatedResource {
+export function policyResource(resource: RegisteredResource, all: RegisteredResource[], stack: string, props: object = resource.inputs): EvaluatedResource {
     const { type, name } = resource;
     return { type, name, props: props as Record<string, unknown>, urn: urnOf(resource, all, stack) };
 }
 
 /** Every problem of a stack's rendered objects; `all` is every resource of the run, for the objects' URNs. */
-export async function manifestProblems(stack: StackName, rendered: RenderedObject[], all: RegisteredResource[]): Promise<ManifestProblem[]> {
+export async function manifestProblems(stack: string, rendered: RenderedObject[], all: RegisteredResource[]): Promise<ManifestProblem[]> {
     // Custom resources are validated against their CRDs' schemas by their own tests.
     const builtIn = rendered.filter((r) => !isCustomResource(r.object.apiVersion));
     const partial = new Set(builtIn.filter((r) => r.partial).map((r) => r.object));
