@@ -39,6 +39,8 @@ export interface AppNetworkPolicyArgs {
     selector: Record<string, string>;
     /** The port the app serves on, the only one admitted in. */
     appPort: number;
+    /** Who may reach that port; unset, anyone. */
+    ingressFrom?: pulumi.Input<k8s.types.input.networking.v1.NetworkPolicyPeer[]>;
     /** The only namespace the app may reach, and Redis's port there. */
     redisNamespace: string;
     redisPort: number;
@@ -59,8 +61,8 @@ export function createAppNetworkPolicies(parent: pulumi.Resource, name: string, 
             spec: {
                 podSelector: { matchLabels: args.selector },
                 policyTypes: ["Ingress", "Egress"],
-                // From anywhere (the load balancer, the metrics scraper) to the app port only.
-                ingress: [{ ports: [{ protocol: "TCP", port: args.appPort }] }],
+                // From anywhere (the load balancer, the metrics scraper), or only the given peers, to the app port only.
+                ingress: [{ ...(args.ingressFrom ? { from: args.ingressFrom } : {}), ports: [{ protocol: "TCP", port: args.appPort }] }],
                 egress: [
                     {
                         to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": args.redisNamespace } } }],

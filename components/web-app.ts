@@ -31,8 +31,8 @@ export interface LoadBalancerSettings {
 export interface WebAppArgs {
     /** The app's namespace (config: namespace), enforcing Pod Security "restricted". */
     namespace: string;
-    /** The Pod Security Standards version enforced, e.g. v1.34 (the cluster's) or latest. */
-    podSecurityVersion: string;
+    /** The Pod Security Standards version enforced, e.g. v1.34 (the cluster's) or latest; needed unless existingNamespace. */
+    podSecurityVersion?: string;
     /** The image to run, by digest on AWS (resolved from the CI tag or built from app/). */
     image: pulumi.Input<string>;
     /** Pod count bounds for the HorizontalPodAutoscaler (config: appMinReplicas, appMaxReplicas). */
@@ -43,7 +43,14 @@ export interface WebAppArgs {
     /** Per pod, as Kubernetes quantities (config: appCpuRequest, appCpuLimit, appMemoryRequest, appMemoryLimit). */
     resources: { cpuRequest: string; cpuLimit: string; memoryRequest: string; memoryLimit: string };
     /** Where Redis answers (its Service host and port), the password, and its namespace for the egress policy. */
-    redis: { host: string; port: number; password: pulumi.Input<string>; namespace: string };
+    redis: { host: pulumi.Input<string>; port: number; password: pulumi.Input<string>; namespace: string };
+    /**
+     * A namespace created elsewhere, named `namespace` (a review environment's, with its quota): the app then creates
+     * none. Unset: the app creates its namespace.
+     */
+    existingNamespace?: pulumi.Output<string>;
+    /** Who may reach the app's port; unset, anyone (the load balancer, the metrics scraper, other namespaces). */
+    ingressFrom?: pulumi.Input<k8s.types.input.networking.v1.NetworkPolicyPeer[]>;
     loadBalancer: LoadBalancerSettings;
     /** With the monitoring stack: scrape /metrics, and scale on requests per second per pod as well as CPU. */
     metrics?: {
@@ -69,12 +76,16 @@ export class WebApp extends pulumi.ComponentResource {
         const labels = labelsFor(appName);
         const selector = selectorFor(appName);
 
-        const namespace = new k8s.core.v1.Namespace(
-            name,
-            { metadata: { name: args.namespace, labels: { ...labels, ...podSecurityLabels("restricted", args.podSecurityVersion) } } },
-            { parent },
-        );
-        const ns = namespace.metadata.name;
+        if (args.existingNamespace === undefined && args.podSecurityVersion === undefined) {
+            throw new Error(`${name}: podSecurityVersion is needed for the namespace the app creates`);
+        }
+        const ns =
+            args.existingNamespace ??
+            new k8s.core.v1.Namespace(
+                name,
+                { metadata: { name: args.namespace, labels: { ...labels, ...podSecurityLabels("restricted", args.podSecurityVersion as string) } } },
+                { parent },
+            ).metadata.name;
 
         const serviceAccount = new k8s.core.v1.ServiceAccount(
             name,
@@ -219,7 +230,15 @@ export class WebApp extends pulumi.ComponentResource {
             { parent },
         );
 
-        createAppNetworkPolicies(this, name, { namespace: ns, labels, selector, appPort, redisNamespace: args.redis.namespace, redisPort: args.redis.port });
+        createAppNetworkPolicies(this, name, {
+            namespace: ns,
+            labels,
+            selector,
+            appPort,
+            ingressFrom: args.ingressFrom,
+            redisNamespace: args.redis.namespace,
+            redisPort: args.redis.port,
+        });
         if (args.metrics) {
             new k8s.apiextensions.CustomResource(
                 `${name}-metrics`,
