@@ -36,6 +36,8 @@ export interface RenderRequest {
     includeCrds?: boolean;
     /** API versions the cluster serves beyond the built-in ones (Capabilities.APIVersions), e.g. monitoring.coreos.com/v1. */
     apiVersions?: string[];
+    /** Parse the output as Helm and the API server do, YAML 1.1 (`defaultMode: 0755` is octal 493), not YAML 1.2. */
+    yaml11?: boolean;
 }
 
 /** `helm template` of a chart with these values: the objects an install would create (hooks included). */
@@ -49,7 +51,7 @@ export function renderChart(request: RenderRequest): KubernetesObject[] {
         if (request.includeCrds) args.push("--include-crds");
         for (const apiVersion of request.apiVersions ?? []) args.push("--api-versions", apiVersion);
         const output = execFileSync(helmBinary(), args, { encoding: "utf8", maxBuffer: 256 * 1024 * 1024, stdio: ["ignore", "pipe", "pipe"] });
-        return parseAllDocuments(output)
+        return parseAllDocuments(output, request.yaml11 ? { version: "1.1" } : {})
             .map((document) => document.toJS() as KubernetesObject | null)
             .filter((object): object is KubernetesObject => object !== null && typeof object === "object" && "kind" in object);
     } finally {
