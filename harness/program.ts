@@ -16,27 +16,50 @@ export const testAccountId = "123456789012";
 /** The session the mocked credentials belong to, and the role behind it. */
 export const testDeployerSessionArn = `arn:aws:sts::${testAccountId}:assumed-role/ci-deployer/github-actions`;
 export const testDeployerRoleArn = `arn:aws:iam::${testAccountId}:role/ci-deployer`;
+/** A role a stack file names by path and name (eks-app:clusterDeployerRole, eks-app:clusterPreviewRole), in the test account. */
+export const testRoleArn = (pathAndName: string) => `arn:aws:iam::${testAccountId}:role/${pathAndName}`;
 /** What the mocked random provider "generates" for the Redis password (other passwords get their own values). */
 export const testGeneratedPassword = "generated-redis-password-0123456789";
 
 export interface ProgramRun extends Run {
-    stack: StackName;
+    stack: string;
 }
 
 export interface RunOptions {
     /** Extra or replaced config, "namespace:key" → value as Pulumi stores it (objects as JSON). */
     config?: Record<string, string>;
+    /** The stack file to read instead of Pulumi.<stack>.yaml at the repository root (`--config-file`, as `pulumi` takes it). */
+    configFile?: string;
     /** Keys to remove from the stack file's config. */
     without?: string[];
+    /**
+     * The role behind the mocked credentials. Default: the deploy role the stack names (eks-app:clusterDeployerRole),
+     * as CI runs the program; testDeployerRoleArn when it names none.
+     */
+    caller?: string;
+    /** Runs the program as `pulumi preview` does (pulumi.runtime.isDryRun() is true). */
+    preview?: boolean;
     /** Provider function results that replace the default mocks, by token (e.g. what already exists in the account). */
     calls?: Record<string, (inputs: Record<string, any>) => Record<string, any>>;
 }
 
-/** Stack files carry no secrets; these stand in for what a user would set with --secret. */
-const testSecrets: Record<string, string> = {};
+/**
+ * The project's stack files carry no secrets; a user's may (`pulumi config set --secret`), encrypted: these stand in
+ * for them, valid for the key's schema, so the cost estimate and the manifest checks run on any stack.
+ */
+const testSecrets: Record<string, string> = {
+    "eks-app:redisPassword": "stand-in-redis-password-0123456789",
+    "eks-app:alertReceiverUrl": "https://alerts.example.com/stand-in",
+    "eks-app:alertTicketReceiverUrl": "https://tickets.example.com/stand-in",
+    "eks-app:alertHeartbeatUrl": "https://heartbeat.example.com/stand-in",
+};
 
-export function readStackConfig(stack: StackName): Record<string, string> {
-    const file = path.join(repositoryRoot, `Pulumi.${stack}.yaml`);
+/** The stack file `pulumi` reads for a stack of this project. */
+export function stackFile(stack: string): string {
+    return path.join(repositoryRoot, `Pulumi.${stack}.yaml`);
+}
+
+export function readStackConfig(stack: string, file = stackFile(stack)): Record<string, string> {
     const document = parseYaml(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> };
     const config: Record<string, string> = {};
     for (const [key, value] of Object.entries(document.config ?? {})) {
@@ -51,9 +74,22 @@ export function readStackConfig(stack: StackName): Record<string, string> {
     return config;
 }
 
+/** What staging's stack exports to review stacks (index.ts, deployToAws), as a StackReference reads it. */
+export const testStagingOutputs = {
+    clusterName: "eks-app-dev",
+    kubeconfig: JSON.stringify({ apiVersion: "v1", kind: "Config", "current-context": "eks-app-dev" }),
+    ecrRepositoryUrl: `${testAccountId}.dkr.ecr.eu-west-1.amazonaws.com/eks-app-dev`,
+    ecrRepositoryName: "eks-app-dev",
+    kubernetesVersion: "1.34",
+    vpcCidr: "10.10.0.0/16",
+    region: "eu-west-1",
+};
+
 function mockState(type: string, name: string, inputs: Record<string, any>): { id: string; state: Record<string, any> } {
     const arn = (service: string, resource: string) => `arn:aws:${service}:eu-west-1:${testAccountId}:${resource}`;
     switch (type) {
+        case "pulumi:pulumi:StackReference":
+            return { id: inputs.name, state: { name: inputs.name, outputs: testStagingOutputs, secretOutputNames: ["kubeconfig"] } };
         case "awsx:ec2:Vpc":
             return {
                 id: "",
@@ -81,6 +117,11 @@ function mockState(type: string, name: string, inputs: Record<string, any>): { i
             return { id: name, state: { ...inputs, repositoryUrl: `${testAccountId}.dkr.ecr.eu-west-1.amazonaws.com/${inputs.name ?? name}` } };
         case "aws:iam/role:Role":
             return { id: name, state: { ...inputs, name, arn: `arn:aws:iam::${testAccountId}:role${inputs.path ?? "/"}${name}` } };
+        case "aws:iam/instanceProfile:InstanceProfile":
+            // Named by the engine as a role is (the program gives no name), so objects that name it render whole.
+            return { id: name, state: { ...inputs, name, arn: `arn:aws:iam::${testAccountId}:instance-profile${inputs.path ?? "/"}${name}` } };
+        case "aws:sns/topic:Topic":
+            return { id: arn("sns", inputs.name ?? name), state: { ...inputs, arn: arn("sns", inputs.name ?? name) } };
         case "aws:kms/key:Key":
             return { id: `key-${name}`, state: { ...inputs, arn: arn("kms", `key/${name}`), keyId: `key-${name}` } };
         case "aws:ec2/launchTemplate:LaunchTemplate":
@@ -100,18 +141,32 @@ function mockState(type: string, name: string, inputs: Record<string, any>): { i
     }
 }
 
-function mockCall(token: string, inputs: Record<string, any>): Record<string, any> {
+/**
+ * A provider function's failure as the engine reports it: an RPC error whose details are the provider's message
+ * (the SDK rejects the invoke with `new Error(err.details)`), e.g. the AWS provider's "couldn't find resource".
+ */
+export function providerError(message: string): Error {
+    return Object.assign(new Error(message), { details: message });
+}
+
+function mockCall(token: string, inputs: Record<string, any>, caller: string): Record<string, any> {
     switch (token) {
         case "aws:index/getCallerIdentity:getCallerIdentity":
             return { accountId: testAccountId, arn: testDeployerSessionArn, userId: "AROAEXAMPLE:github-actions", id: testAccountId };
         case "aws:index/getPartition:getPartition":
             return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
         case "aws:iam/getSessionContext:getSessionContext":
-            return { arn: inputs.arn, issuerArn: testDeployerRoleArn, issuerId: "AROAEXAMPLE", issuerName: "ci-deployer", sessionName: "github-actions" };
+            return { arn: inputs.arn, issuerArn: caller, issuerId: "AROAEXAMPLE", issuerName: caller.split("/").pop(), sessionName: "github-actions" };
         case "aws:eks/getAddonVersion:getAddonVersion":
             return { addonName: inputs.addonName, kubernetesVersion: inputs.kubernetesVersion, version: "v1.0.0-eksbuild.1", id: inputs.addonName };
+        case "aws:ecr/getRepository:getRepository":
+            // Bootstrap's repository for the stack (bootstrap/registry.ts).
+            return { ...inputs, repositoryUrl: `${testAccountId}.dkr.ecr.eu-west-1.amazonaws.com/${inputs.name}`, arn: `arn:aws:ecr:eu-west-1:${testAccountId}:repository/${inputs.name}`, id: inputs.name };
         case "aws:ecr/getImage:getImage":
             return { ...inputs, imageDigest: `sha256:${"b".repeat(64)}`, id: inputs.imageTag };
+        case "aws:s3/getBucket:getBucket":
+            // An account without the bucket; a test of adoption answers with one (RunOptions.calls).
+            throw providerError(`reading S3 Bucket (${inputs.bucket}): couldn't find resource`);
         case "aws:index/getRegion:getRegion":
             return { name: "eu-west-1", region: "eu-west-1", id: "eu-west-1" };
         default:
@@ -123,16 +178,19 @@ function mockCall(token: string, inputs: Record<string, any>): Record<string, an
 const programSources = ["index.ts", "components", "stacks"].map((entry) => path.join(repositoryRoot, entry));
 
 /** Runs index.ts for a stack and returns what it registered. */
-export async function runProgram(stack: StackName, options: RunOptions = {}): Promise<ProgramRun> {
-    const config = readStackConfig(stack);
+export async function runProgram(stack: string, options: RunOptions = {}): Promise<ProgramRun> {
+    const config = readStackConfig(stack, options.configFile);
     for (const key of options.without ?? []) delete config[key];
     Object.assign(config, options.config ?? {});
+    const namedDeployer = config["eks-app:clusterDeployerRole"];
+    const caller = options.caller ?? (namedDeployer === undefined ? testDeployerRoleArn : testRoleArn(namedDeployer));
     const run = await runPulumiProgram({
         programDir: repositoryRoot,
         project: "eks-app",
         stack,
         config,
-        mocks: { state: mockState, call: (token, inputs) => options.calls?.[token]?.(inputs) ?? mockCall(token, inputs) },
+        mocks: { state: mockState, call: (token, inputs) => options.calls?.[token]?.(inputs) ?? mockCall(token, inputs, caller) },
+        preview: options.preview,
         sourcePaths: programSources,
     });
     return { ...run, stack };

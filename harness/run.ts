@@ -15,6 +15,8 @@ export interface RegisteredResource {
     dependencies?: { type: string; name: string }[];
     /** The provider resource a custom resource or remote component is created with, when it is registered. */
     provider?: { type: string; name: string };
+    /** The providers by package a component hands its children (for a remote component: what its own resources use). */
+    providers?: Record<string, { type: string; name: string } | undefined>;
     /** Options given at construction, for assertions on ordering and lifecycle. */
     options: {
         dependsOn: { type: string; name: string }[];
@@ -66,6 +68,8 @@ export interface ProgramSpec {
     /** The stack's whole config, "namespace:key" → value as Pulumi stores it. */
     config: Record<string, string>;
     mocks: Mocks;
+    /** Runs as a preview (pulumi.runtime.isDryRun()); default: an update. */
+    preview?: boolean;
     /** Files and folders whose modules are loaded afresh on each run, so config is read again. */
     sourcePaths: string[];
 }
@@ -164,7 +168,7 @@ export async function runPulumiProgram(spec: ProgramSpec): Promise<Run> {
         },
         spec.project,
         spec.stack,
-        false,
+        spec.preview ?? false,
     );
     pulumi.runtime.setAllConfig(spec.config);
 
@@ -188,6 +192,8 @@ export async function runPulumiProgram(spec: ProgramSpec): Promise<Run> {
             registered.dependencies = [...new Map(referenced.map((d) => [`${d.type}::${d.name}`, d])).values()];
             // The SDK picks the provider (explicit, from `providers`, or the parent's) after transformations run.
             registered.provider = ref((resource as unknown as { __prov?: pulumi.ProviderResource }).__prov);
+            const providers = (resource as unknown as { __providers?: Record<string, pulumi.ProviderResource> }).__providers ?? {};
+            registered.providers = Object.fromEntries(Object.entries(providers).map(([pkg, provider]) => [pkg, ref(provider)]));
         });
         return undefined;
     };

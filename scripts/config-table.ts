@@ -32,12 +32,40 @@ const localKeys = new Set([
     "alertmanagerReplicas",
     "alertReceiverType",
     "alertReceiverUrl",
+    "alertTicketReceiverUrl",
     "alertHeartbeatUrl",
+    "alertRunbookBaseUrl",
     "lokiStorage",
     "lokiRetention",
     "lokiStorageSize",
     "appTargetRequestsPerSecond",
 ]);
+
+/** Keys only review stacks read, and the keys a review stack (staging's cluster, the workload only) reads. */
+const reviewOnlyKeys = new Set(["reviewBaseStack", "reviewLifetimeDays", "reviewCpuQuota", "reviewMemoryQuota"]);
+const reviewKeys = new Set([
+    ...reviewOnlyKeys,
+    "environment",
+    "image",
+    "imageTag",
+    "appMinReplicas",
+    "appMaxReplicas",
+    "appCpuTargetUtilization",
+    "appCpuRequest",
+    "appCpuLimit",
+    "appMemoryRequest",
+    "appMemoryLimit",
+    "loadBalancerSourceRanges",
+    "redisMemoryLimit",
+]);
+
+/** Whether an environment reads a key at all; the table shows n/a where it does not. */
+function applies(environment: string, key: string): boolean {
+    if (environment === "local") return localKeys.has(key);
+    if (environment === "review") return reviewKeys.has(key);
+    if (reviewOnlyKeys.has(key)) return false;
+    return key !== "clusterReviewRole" || environment === "staging";
+}
 
 function cell(value: unknown): string {
     if (value === undefined) return "(unset)";
@@ -52,7 +80,7 @@ export function configTable(): string {
         ...environments.map((environment) =>
             key === "environment"
                 ? cell(environment)
-                : environment === "local" && !localKeys.has(key)
+                : !applies(environment, key)
                   ? "n/a"
                   : cell((profiles[environment] as Partial<ProfileDefaults> & Record<string, unknown>)[key]),
         ),

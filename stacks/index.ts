@@ -19,7 +19,11 @@ export function configuredRedisPassword(): pulumi.Output<string> | undefined {
 }
 
 /** The alert receiver and heartbeat URLs (`pulumi config set --secret alertReceiverUrl ...`), kept secret. */
-export function configuredAlertUrls(): { receiverUrl?: pulumi.Output<string>; heartbeatUrl?: pulumi.Output<string> } {
+export function configuredAlertUrls(): { receiverUrl?: pulumi.Output<string>; ticketReceiverUrl?: pulumi.Output<string>; heartbeatUrl?: pulumi.Output<string> } {
     const config = new pulumi.Config(configNamespace);
-    return { receiverUrl: config.getSecret("alertReceiverUrl"), heartbeatUrl: config.getSecret("alertHeartbeatUrl") };
+    return {
+        receiverUrl: config.getSecret("alertReceiverUrl"),
+        ticketReceiverUrl: config.getSecret("alertTicketReceiverUrl"),
+        heartbeatUrl: config.getSecret("alertHeartbeatUrl"),
+    };
 }

@@ -1,5 +1,6 @@
 // Defaults per environment. Stack files only override; the README's config table mirrors this file.
-export const environments = ["staging", "production", "local"] as const;
+// review: one pull request's workload on staging's cluster (stack pr-<n>, Pulumi.review.yaml); no AWS resource of its own.
+export const environments = ["staging", "production", "local", "review"] as const;
 export type Environment = (typeof environments)[number];
 /** One NAT gateway for the VPC, or one per AZ. */
 export const natGatewayStrategies = ["single", "onePerAz"] as const;
@@ -29,7 +30,6 @@ export interface ProfileDefaults {
     nodePoolCpuLimit: number;
     nodePoolMemoryLimitGiB: number;
     karpenterAmiVersion: string;
-    ecrKeepTaggedImages: number;
     addonVersions: Record<string, string>;
 
     namespace: string;
@@ -53,11 +53,18 @@ export interface ProfileDefaults {
     prometheusStorageSize: string;
     alertmanagerReplicas: number;
     alertReceiverType: "webhook" | "slack";
+    alertSnsTopics: boolean;
     lokiStorage: "filesystem" | "s3";
     lokiRetention: string;
     lokiStorageSize: string;
     grafanaInternalLoadBalancer: boolean;
     appTargetRequestsPerSecond: number;
+
+    /** Review environments: the staging stack they read, how long one lives unless updated, and their quota. */
+    reviewBaseStack: string;
+    reviewLifetimeDays: number;
+    reviewCpuQuota: string;
+    reviewMemoryQuota: string;
 }
 
 const shared = {
@@ -88,6 +95,12 @@ const shared = {
     grafanaInternalLoadBalancer: false,
     // Per pod: well below what one pod at its CPU request serves (bench/), so pods are added before latency grows.
     appTargetRequestsPerSecond: 50,
+    // The staging stack as the S3 backend names it (organization/<project>/<stack>); only review stacks read it.
+    reviewBaseStack: "organization/eks-app/dev",
+    reviewLifetimeDays: 7,
+    // The app and Redis at their limits during rolling updates (two pods each), with room for nothing else.
+    reviewCpuQuota: "1500m",
+    reviewMemoryQuota: "1Gi",
 } satisfies Partial<ProfileDefaults>;
 
 export const profiles: Record<Environment, ProfileDefaults> = {
@@ -108,7 +121,6 @@ export const profiles: Record<Environment, ProfileDefaults> = {
         nodeMaxSize: 4,
         nodePoolCpuLimit: 16,
         nodePoolMemoryLimitGiB: 64,
-        ecrKeepTaggedImages: 20,
         appMinReplicas: 2,
         appMaxReplicas: 4,
         redisReplicas: 1,
@@ -119,6 +131,7 @@ export const profiles: Record<Environment, ProfileDefaults> = {
         prometheusRetention: "7d",
         prometheusStorageSize: "20Gi",
         alertmanagerReplicas: 1,
+        alertSnsTopics: true,
         lokiStorage: "filesystem",
         lokiRetention: "168h",
         lokiStorageSize: "10Gi",
@@ -137,7 +150,6 @@ export const profiles: Record<Environment, ProfileDefaults> = {
         nodeMaxSize: 9,
         nodePoolCpuLimit: 64,
         nodePoolMemoryLimitGiB: 256,
-        ecrKeepTaggedImages: 100,
         appMinReplicas: 3,
         appMaxReplicas: 10,
         redisReplicas: 3,
@@ -149,6 +161,8 @@ export const profiles: Record<Environment, ProfileDefaults> = {
         prometheusRetention: "30d",
         prometheusStorageSize: "100Gi",
         alertmanagerReplicas: 3,
+        // Pages reach whoever subscribes to the topic, with no secret in the stack (README: Alerts and where they go).
+        alertSnsTopics: true,
         lokiStorage: "s3",
         lokiRetention: "720h",
         lokiStorageSize: "20Gi",
@@ -168,7 +182,6 @@ export const profiles: Record<Environment, ProfileDefaults> = {
         nodeMaxSize: 1,
         nodePoolCpuLimit: 4,
         nodePoolMemoryLimitGiB: 8,
-        ecrKeepTaggedImages: 1,
         appMinReplicas: 1,
         appMaxReplicas: 2,
         appCpuRequest: "50m",
@@ -178,9 +191,46 @@ export const profiles: Record<Environment, ProfileDefaults> = {
         redisMemoryLimit: "256Mi",
         monitoringResourceTier: "small",
         prometheusReplicas: 1,
-        prometheusRetention: "2d",
+        // The slowest burn-rate alert reads 3 days.
+        prometheusRetention: "3d",
         prometheusStorageSize: "5Gi",
         alertmanagerReplicas: 1,
+        alertSnsTopics: false,
+        lokiStorage: "filesystem",
+        lokiRetention: "24h",
+        lokiStorageSize: "2Gi",
+    },
+    // A pull request's review environment: the workload only, on staging's cluster and spot nodes, one small pod
+    // each; the AWS keys are unused (the platform is staging's, read through a StackReference).
+    review: {
+        ...shared,
+        vpcCidr: "10.10.0.0/16",
+        natGateways: "single",
+        clusterEndpointPublicAccessCidrs: [],
+        controlPlaneLogRetentionDays: 1,
+        deletionProtection: false,
+        nodeInstanceTypes: ["t3.medium"],
+        nodeCapacityType: "SPOT",
+        nodeMinSize: 1,
+        nodeDesiredSize: 1,
+        nodeMaxSize: 1,
+        nodePoolCpuLimit: 4,
+        nodePoolMemoryLimitGiB: 8,
+        appMinReplicas: 1,
+        appMaxReplicas: 1,
+        appCpuRequest: "50m",
+        appMemoryRequest: "64Mi",
+        redisReplicas: 1,
+        redisStorageSize: "1Gi",
+        redisMemoryLimit: "128Mi",
+        // Staging's monitoring watches the cluster; a review environment adds no monitoring of its own.
+        monitoring: false,
+        monitoringResourceTier: "small",
+        prometheusReplicas: 1,
+        prometheusRetention: "3d",
+        prometheusStorageSize: "5Gi",
+        alertmanagerReplicas: 1,
+        alertSnsTopics: false,
         lokiStorage: "filesystem",
         lokiRetention: "24h",
         lokiStorageSize: "2Gi",

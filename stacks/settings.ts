@@ -21,16 +21,28 @@ export interface Settings extends ProfileDefaults {
     certificateArn?: string;
     iamPermissionsBoundaryArn?: string;
     clusterDeployerPrincipalArn?: string;
+    /** Path and name of the deploy role and the preview role in the stack's account (ARNs need the account: index.ts). */
+    clusterDeployerRole?: string;
+    clusterPreviewRole?: string;
+    /** Staging: the review-environment role by path and name, granted access to review namespaces only. */
+    clusterReviewRole?: string;
+    /** Review only: the pull request's number, from the stack name pr-<n>. */
+    pullRequest?: number;
     /** True when the user set eks-app:redisPassword (a secret); otherwise the program generates one. */
     redisPasswordConfigured: boolean;
     /** True when the user set eks-app:alertReceiverUrl (a secret); otherwise alerts stay in Alertmanager. */
     alertReceiverConfigured: boolean;
+    /** True when the user set eks-app:alertTicketReceiverUrl (a secret). */
+    alertTicketReceiverConfigured: boolean;
     /** True when the user set eks-app:alertHeartbeatUrl (a secret). */
     alertHeartbeatConfigured: boolean;
+    alertRunbookBaseUrl?: string;
     clusterName: string;
 }
 
 const regionPattern = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+/** A review stack is named for its pull request: pr-<number>. */
+const reviewStackPattern = /^pr-([1-9]\d{0,8})$/;
 
 /** Thrown for every invalid configuration; the message names each key, the value given and what is allowed. */
 export class ConfigError extends Error {
@@ -120,6 +132,13 @@ export function parseSettings({ project, stack, config }: RawStackConfig): Setti
         }
     }
 
+    const pullRequest = environment === "review" ? reviewStackPattern.exec(stack)?.[1] : undefined;
+    if (environment === "review" && pullRequest === undefined) {
+        problems.push(
+            `stack ${JSON.stringify(stack)} cannot use ${qualified("environment")} = "review": a review stack is named for its pull request, pr-<number> (e.g. pr-123), which names its namespace and image tag`,
+        );
+    }
+
     const settings = {
         ...profiles[environment],
         ...given,
@@ -129,11 +148,14 @@ export function parseSettings({ project, stack, config }: RawStackConfig): Setti
         region: environment === "local" ? undefined : region,
         redisPasswordConfigured: "redisPassword" in given,
         alertReceiverConfigured: "alertReceiverUrl" in given,
+        alertTicketReceiverConfigured: "alertTicketReceiverUrl" in given,
         alertHeartbeatConfigured: "alertHeartbeatUrl" in given,
         clusterName: stackResourceName(stack),
-    } as Settings & { redisPassword?: string; alertReceiverUrl?: string; alertHeartbeatUrl?: string };
+        ...(pullRequest !== undefined ? { pullRequest: Number(pullRequest) } : {}),
+    } as Settings & { redisPassword?: string; alertReceiverUrl?: string; alertTicketReceiverUrl?: string; alertHeartbeatUrl?: string };
     delete settings.redisPassword;
     delete settings.alertReceiverUrl;
+    delete settings.alertTicketReceiverUrl;
     delete settings.alertHeartbeatUrl;
 
     problems.push(...contradictions(settings, given));

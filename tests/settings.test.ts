@@ -84,7 +84,6 @@ describe("settings", () => {
             { key: "nodeCapacityType", value: "spot", allowed: /SPOT or ON_DEMAND/ },
             { key: "nodeMinSize", value: "0", allowed: /integer from 1 to 100/ },
             { key: "nodeDiskSizeGiB", value: "8", allowed: /integer from 20 to 1000/ },
-            { key: "ecrKeepTaggedImages", value: "2.5", allowed: /integer from 1 to 1000/ },
             { key: "addonVersions", value: '{"traefik":"v1.0.0-eksbuild.1"}', allowed: /map from eks-pod-identity-agent, vpc-cni, .* to an EKS addon version/ },
             { key: "addonVersions", value: '{"coredns":"latest"}', allowed: /v1\.19\.0-eksbuild\.1/ },
             { key: "namespace", value: "kube-system", allowed: /not default or kube-\*/ },

@@ -39,7 +39,6 @@ describe("policy pack: the real program", () => {
     }[] = [
         { change: "secrets left unencrypted", type: "eks:index:Cluster", name: "cluster", weaken: (i) => delete i.encryptionConfigKeyArn, policy: "eks-secrets-encryption" },
         { change: "audit logs off", type: "eks:index:Cluster", name: "cluster", weaken: (i) => (i.enabledClusterLogTypes = ["api"]), policy: "eks-control-plane-logging" },
-        { change: "mutable tags", type: "aws:ecr/repository:Repository", name: "app", weaken: (i) => (i.imageTagMutability = "MUTABLE"), policy: "ecr-immutable-tags" },
         {
             change: "a wildcard in the EBS CSI role's policy",
             type: "aws:iam/rolePolicy:RolePolicy",
