@@ -37,6 +37,21 @@ interface WorkloadTarget {
     aws?: { provider: aws.Provider; context: AwsContext; cluster: pulumi.Input<string>; logBucketExists: boolean };
 }
 
+/** How many app pods run and what each may use, as every target sizes them. */
+function appSizing(settings: Settings) {
+    return {
+        minReplicas: settings.appMinReplicas,
+        maxReplicas: settings.appMaxReplicas,
+        cpuTargetUtilization: settings.appCpuTargetUtilization,
+        resources: {
+            cpuRequest: settings.appCpuRequest,
+            cpuLimit: settings.appCpuLimit,
+            memoryRequest: settings.appMemoryRequest,
+            memoryLimit: settings.appMemoryLimit,
+        },
+    };
+}
+
 /** Every role and instance profile of the stack: under its own path, with the configured boundary. */
 function iamPlacement(settings: Settings): IamPlacement {
     return { path: programIamPath(settings.stack), permissionsBoundaryArn: settings.iamPermissionsBoundaryArn };
@@ -124,15 +139,7 @@ function deployWorkload(settings: Settings, target: WorkloadTarget) {
             namespace: settings.namespace,
             podSecurityVersion: target.podSecurityVersion,
             image: target.image,
-            minReplicas: settings.appMinReplicas,
-            maxReplicas: settings.appMaxReplicas,
-            cpuTargetUtilization: settings.appCpuTargetUtilization,
-            resources: {
-                cpuRequest: settings.appCpuRequest,
-                cpuLimit: settings.appCpuLimit,
-                memoryRequest: settings.appMemoryRequest,
-                memoryLimit: settings.appMemoryLimit,
-            },
+            ...appSizing(settings),
             redis: { host: redis.host, port: redis.port, password: redis.password, namespace: redisNamespace },
             loadBalancer: target.loadBalancer,
             placement: target.placement?.("app"),
@@ -380,15 +387,7 @@ function deployReview(settings: Settings & { region: string; pullRequest: number
             namespace: namespaceName,
             existingNamespace: namespace.name,
             image,
-            minReplicas: settings.appMinReplicas,
-            maxReplicas: settings.appMaxReplicas,
-            cpuTargetUtilization: settings.appCpuTargetUtilization,
-            resources: {
-                cpuRequest: settings.appCpuRequest,
-                cpuLimit: settings.appCpuLimit,
-                memoryRequest: settings.appMemoryRequest,
-                memoryLimit: settings.appMemoryLimit,
-            },
+            ...appSizing(settings),
             redis: { host: redis.host, port: redis.port, password: redis.password, namespace: namespaceName },
             // An NLB of its own per pull request (README: Review environments).
             loadBalancer: { kind: "aws", sourceRanges: settings.loadBalancerSourceRanges },

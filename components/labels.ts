@@ -23,3 +23,13 @@ export function podSecurityLabels(enforce: "restricted" | "baseline", version: s
         "pod-security.kubernetes.io/warn-version": version,
     };
 }
+
+/** A container's security context under Pod Security `restricted`: non-root, no privilege, no capability, read-only. */
+export const restrictedContainerSecurityContext = {
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    runAsNonRoot: true,
+    privileged: false,
+    capabilities: { drop: ["ALL"] },
+    seccompProfile: { type: "RuntimeDefault" },
+};

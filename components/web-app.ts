@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PodPlacement } from "./autoscaling-profile";
-import { labelsFor, podSecurityLabels, selectorFor } from "./labels";
+import { labelsFor, podSecurityLabels, restrictedContainerSecurityContext, selectorFor } from "./labels";
 import { requestsPerSecondMetric } from "./monitoring-values";
 import { publicServiceAnnotation } from "../stacks/naming";
 import { createAppNetworkPolicies, loadBalancerAnnotations } from "./web-app-network";
@@ -175,14 +175,7 @@ export class WebApp extends pulumi.ComponentResource {
                                         requests: { cpu: args.resources.cpuRequest, memory: args.resources.memoryRequest },
                                         limits: { cpu: args.resources.cpuLimit, memory: args.resources.memoryLimit },
                                     },
-                                    securityContext: {
-                                        allowPrivilegeEscalation: false,
-                                        readOnlyRootFilesystem: true,
-                                        runAsNonRoot: true,
-                                        privileged: false,
-                                        capabilities: { drop: ["ALL"] },
-                                        seccompProfile: { type: "RuntimeDefault" },
-                                    },
+                                    securityContext: restrictedContainerSecurityContext,
                                     volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
                                 },
                             ],

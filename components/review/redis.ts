@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { PodPlacement } from "../autoscaling-profile";
-import { labelsFor, selectorFor } from "../labels";
+import { labelsFor, restrictedContainerSecurityContext, selectorFor } from "../labels";
 import { redisMaxmemory, redisPort } from "../redis";
 import { reviewRedisResources } from "./redis-resources";
 
@@ -98,14 +98,7 @@ export class ReviewRedis extends pulumi.ComponentResource {
                                         requests: { cpu: reviewRedisResources.cpuRequest, memory: args.memoryLimit },
                                         limits: { cpu: reviewRedisResources.cpuLimit, memory: args.memoryLimit },
                                     },
-                                    securityContext: {
-                                        allowPrivilegeEscalation: false,
-                                        readOnlyRootFilesystem: true,
-                                        runAsNonRoot: true,
-                                        privileged: false,
-                                        capabilities: { drop: ["ALL"] },
-                                        seccompProfile: { type: "RuntimeDefault" },
-                                    },
+                                    securityContext: restrictedContainerSecurityContext,
                                     volumeMounts: [{ name: "data", mountPath: "/data" }],
                                 },
                             ],
