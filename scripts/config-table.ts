@@ -6,12 +6,8 @@ import * as path from "path";
 import { environments, ProfileDefaults, profiles } from "../stacks/profiles";
 import { configKeyMeanings, configKeys } from "../stacks/settings";
 
-/** Keys the local environment (an existing cluster, no AWS) reads; the others do not apply to it. */
-const localKeys = new Set([
-    "environment",
-    "namespace",
-    "metricsScraperNamespace",
-    "image",
+/** The app's sizing and exposure: every environment that runs the workload reads them. */
+const appKeys = [
     "appMinReplicas",
     "appMaxReplicas",
     "appCpuTargetUtilization",
@@ -20,6 +16,15 @@ const localKeys = new Set([
     "appMemoryRequest",
     "appMemoryLimit",
     "loadBalancerSourceRanges",
+];
+
+/** Keys the local environment (an existing cluster, no AWS) reads; the others do not apply to it. */
+const localKeys = new Set([
+    "environment",
+    "namespace",
+    "metricsScraperNamespace",
+    "image",
+    ...appKeys,
     "redisReplicas",
     "redisStorageSize",
     "redisMemoryLimit",
@@ -48,14 +53,7 @@ const reviewKeys = new Set([
     "environment",
     "image",
     "imageTag",
-    "appMinReplicas",
-    "appMaxReplicas",
-    "appCpuTargetUtilization",
-    "appCpuRequest",
-    "appCpuLimit",
-    "appMemoryRequest",
-    "appMemoryLimit",
-    "loadBalancerSourceRanges",
+    ...appKeys,
     "redisMemoryLimit",
 ]);
 
