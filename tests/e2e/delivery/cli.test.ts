@@ -101,7 +101,14 @@ describe("the Pulumi CLI as the delivery scripts use it (real CLI, local backend
 
     describe("preview --json, as check-preview.ts reads it", () => {
         /** Steps without what differs between runs (provider ids, timings, stack traces). */
-        const stepsOf = (json: string) => parsePreview(json).map((step) => ({ op: step.op, urn: step.urn }));
+        // In the engine's order but for the deletions at the end, which it schedules in parallel and so lists in either
+        // order from one run to the next (seen: delete-replaced before or after an unrelated delete).
+        const stepsOf = (json: string) => {
+            const steps = parsePreview(json).map((step) => ({ op: step.op, urn: step.urn }));
+            const isDeletion = (step: { op: string }) => step.op === "delete" || step.op === "delete-replaced";
+            const byOpAndUrn = (a: { op: string; urn: string }, b: { op: string; urn: string }) => `${a.op} ${a.urn}`.localeCompare(`${b.op} ${b.urn}`);
+            return [...steps.filter((step) => !isDeletion(step)), ...steps.filter(isDeletion).sort(byOpAndUrn)];
+        };
 
         function previewAfterChange(name: string, args: string[] = []): string {
             workspace = createWorkspace(bin);
