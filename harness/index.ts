@@ -1,4 +1,4 @@
 export * from "./program";
 export { urnOf } from "./urn";
-export { runPulumiProgram } from "./run";
+export { copyOfRun, runPulumiProgram } from "./run";
 export type { Mocks, ProgramSpec, Run } from "./run";

@@ -4,7 +4,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
-import { ProgramError, RegisteredResource, Run, runPulumiProgram } from "./run";
+import { copyOfRun, ProgramError, RegisteredResource, Run, runPulumiProgram } from "./run";
 
 export { ProgramError, RegisteredResource };
 
@@ -175,7 +175,14 @@ function mockCall(token: string, inputs: Record<string, any>, caller: string): R
 }
 
 /** The program's own sources: loaded afresh on each run so each reads its stack's config. */
-const programSources = ["index.ts", "components", "stacks"].map((entry) => path.join(repositoryRoot, entry));
+const programSources = ["index.ts", "components", "stacks", "targets"].map((entry) => path.join(repositoryRoot, entry));
+
+/**
+ * Finished runs by everything that decides what the program registers (stack, whole config, caller, preview), so a
+ * process runs each stack's program once however many tests ask for it (most ask for the plain dev, prod and local
+ * stacks). Runs with function mocks (`calls`) are not kept: a function cannot be compared.
+ */
+const finishedRuns = new Map<string, Promise<ProgramRun>>();
 
 /** Runs index.ts for a stack and returns what it registered. */
 export async function runProgram(stack: string, options: RunOptions = {}): Promise<ProgramRun> {
@@ -184,14 +191,26 @@ export async function runProgram(stack: string, options: RunOptions = {}): Promi
     Object.assign(config, options.config ?? {});
     const namedDeployer = config["eks-app:clusterDeployerRole"];
     const caller = options.caller ?? (namedDeployer === undefined ? testDeployerRoleArn : testRoleArn(namedDeployer));
-    const run = await runPulumiProgram({
-        programDir: repositoryRoot,
-        project: "eks-app",
+    const run = async (): Promise<ProgramRun> => ({
+        ...(await runPulumiProgram({
+            programDir: repositoryRoot,
+            project: "eks-app",
+            stack,
+            config,
+            mocks: { state: mockState, call: (token, inputs) => options.calls?.[token]?.(inputs) ?? mockCall(token, inputs, caller) },
+            preview: options.preview,
+            sourcePaths: programSources,
+        })),
         stack,
-        config,
-        mocks: { state: mockState, call: (token, inputs) => options.calls?.[token]?.(inputs) ?? mockCall(token, inputs, caller) },
-        preview: options.preview,
-        sourcePaths: programSources,
     });
-    return { ...run, stack };
+    if (options.calls !== undefined) return run();
+    const key = JSON.stringify([stack, Object.entries(config).sort(([a], [b]) => a.localeCompare(b)), caller, options.preview === true]);
+    let finished = finishedRuns.get(key);
+    if (finished === undefined) {
+        finished = run();
+        finishedRuns.set(key, finished);
+        // A failed run is not kept: the next caller sees the failure afresh.
+        finished.catch(() => finishedRuns.delete(key));
+    }
+    return { ...copyOfRun(await finished), stack };
 }

@@ -223,6 +223,11 @@ export async function runPulumiProgram(spec: ProgramSpec): Promise<Run> {
         if (resolved.secret) secretOutputs.add(key);
     }
 
+    return runOf(resources, outputs, secretOutputs);
+}
+
+/** A Run over these records, with its lookups. */
+function runOf(resources: RegisteredResource[], outputs: Record<string, unknown>, secretOutputs: Set<string>): Run {
     return {
         resources,
         outputs,
@@ -236,4 +241,18 @@ export async function runPulumiProgram(spec: ProgramSpec): Promise<Run> {
             return matches[0];
         },
     };
+}
+
+/** Plain objects and arrays copied at every depth; anything else (functions, Outputs, resources) shared. */
+function copied<T>(value: T): T {
+    if (Array.isArray(value)) return value.map(copied) as T;
+    if (value === null || typeof value !== "object") return value;
+    const prototype = Object.getPrototypeOf(value);
+    if (prototype !== Object.prototype && prototype !== null) return value;
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, copied(inner)])) as T;
+}
+
+/** A caller's own copy of a run kept for several, so what one test changes in it no other test sees. */
+export function copyOfRun(run: Run): Run {
+    return runOf(copied(run.resources), copied(run.outputs), new Set(run.secretOutputs));
 }

@@ -206,12 +206,12 @@ describe("manifest checks", () => {
     });
 
     describe("npm run check:manifests", () => {
+        /** What the npm script runs (package.json), without npm around it. */
+        const checkManifests = ["-r", "./harness/ts-register.js", "scripts/check-manifests.ts"];
+
         it("writes YAML to the folder given and exits zero for a good stack", () => {
             const out = fs.mkdtempSync(path.join(os.tmpdir(), "manifests-"));
-            const output = execFileSync("npx", ["ts-node", "--transpile-only", "scripts/check-manifests.ts", "--stack", "local", "--out", out], {
-                cwd: repositoryRoot,
-                encoding: "utf8",
-            });
+            const output = execFileSync(process.execPath, [...checkManifests, "--stack", "local", "--out", out], { cwd: repositoryRoot, encoding: "utf8" });
             assert.match(output, /local: \d+ objects written .* 0 failed/);
             const files = fs.readdirSync(path.join(out, "local"));
             assert.ok(files.some((f) => f.includes("deployment-eks-app-eks-app")), files.join(", "));
@@ -224,7 +224,7 @@ describe("manifest checks", () => {
                 [["--stack", "dev", "--strict"], /^unknown argument --strict\nusage:/],
             ] as const) {
                 try {
-                    execFileSync("npx", ["ts-node", "--transpile-only", "scripts/check-manifests.ts", ...args], { cwd: repositoryRoot, encoding: "utf8", stdio: "pipe" });
+                    execFileSync(process.execPath, [...checkManifests, ...args], { cwd: repositoryRoot, encoding: "utf8", stdio: "pipe" });
                     assert.fail(`accepted ${args.join(" ")}`);
                 } catch (error) {
                     assert.equal((error as { status: number }).status, 2);

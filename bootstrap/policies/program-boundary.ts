@@ -1,6 +1,6 @@
 // The permissions boundary of every role the program creates (cluster, nodes, addons, Karpenter, Loki) in one
 // environment: the most they may ever do, shaped like what they need (aws-managed.ts, components/iam-documents.ts,
-// components/karpenter-policy.ts). One per environment, so a role staging's deploy role creates cannot reach
+// components/autoscaling/karpenter-policy.ts). One per environment, so a role staging's deploy role creates cannot reach
 // production's cluster, queue, bucket, keys or node role.
 //   - IAM only to hand the environment's own program roles (its stack's path) to EC2 and to read instance profiles
 //     (Karpenter launches nodes with them); nothing that creates or changes a role, policy or user;
@@ -14,7 +14,7 @@
 import { awsManagedPolicyActions } from "./aws-managed";
 import { AwsContext, DeliveryEnvironment, document, iamArn, PolicyDocument, programRoles, projectName, regional, resourceName, resourceTags } from "./context";
 import { ebsCsiPolicy, vpcCniPolicy } from "../../components/iam-documents";
-import { karpenterControllerPolicy } from "../../components/karpenter-policy";
+import { karpenterControllerPolicy } from "../../components/autoscaling/karpenter-policy";
 
 const managed = Object.values(awsManagedPolicyActions).flat();
 const ofService = (service: string, extra: string[] = []) =>

@@ -12,7 +12,7 @@ import { createStorage } from "./storage";
 export { accessEntries } from "./access";
 export { eksAddonNames } from "./addon-names";
 export type { EksAddonName } from "./addon-names";
-export { withoutImplicitCreatorAdmin } from "./control-plane";
+export { controlPlaneLogGroupName, withoutImplicitCreatorAdmin } from "./control-plane";
 export type { NodeGroupSettings } from "./nodes";
 export { defaultStorageClassName, retainedStorageClassName } from "./storage";
 

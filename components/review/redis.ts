@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { PodPlacement } from "../autoscaling-profile";
+import type { PodPlacement } from "../autoscaling";
 import { labelsFor, restrictedContainerSecurityContext, selectorFor } from "../labels";
 import { redisMaxmemory, redisPort } from "../redis";
 import { reviewRedisResources } from "./redis-resources";

@@ -7,7 +7,7 @@ import { projectName } from "../../stacks/naming";
 /**
  * Actions whose AWS APIs have no resource-level permissions, so `Resource: "*"` is the only way to grant them.
  * By exact name: a new entry is a reviewed change to this list, never a pattern. Among them: the discovery calls of
- * Karpenter's reference policy (components/karpenter-policy.ts) and the delivery roles' reads (bootstrap/).
+ * Karpenter's reference policy (components/autoscaling/karpenter-policy.ts) and the delivery roles' reads (bootstrap/).
  */
 export const actionsWithoutResourceLevelPermissions = [
     "ec2:DescribeAddresses",

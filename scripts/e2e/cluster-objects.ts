@@ -1,10 +1,10 @@
 // The simulated cluster the end-to-end suite runs on: kwok nodes shaped like the stacks' nodes (the system node
 // group and every Karpenter NodePool of staging and production, with the labels, zones and taints Karpenter gives
 // them), a default StorageClass kwok's volume stages provision, and the Stage that gives LoadBalancer Services an
-// ingress hostname. Derived from components/autoscaling-profile.ts, so a NodePool change reshapes the cluster.
+// ingress hostname. Derived from components/autoscaling/profile.ts, so a NodePool change reshapes the cluster.
 //   ts-node scripts/e2e/cluster-objects.ts   prints the objects as YAML (scripts/e2e/cluster.sh applies them)
 import { stringify } from "yaml";
-import { AutoscalingEnvironment, capacityTypeLabel, nodePoolLabel, nodePoolShapes, spotTaint } from "../../components/autoscaling-profile";
+import { AutoscalingEnvironment, capacityTypeLabel, nodePoolLabel, nodePoolShapes, spotTaint } from "../../components/autoscaling/profile";
 
 /** The zones of every stack (availabilityZoneCount is 3 in each profile). */
 export const zones = ["us-east-1a", "us-east-1b", "us-east-1c"];

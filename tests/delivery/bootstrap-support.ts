@@ -2,7 +2,7 @@
 import { join } from "node:path";
 import type { PolicyDocument } from "../../components/iam-documents";
 import { DeliveryEnvironment } from "../../bootstrap/policies";
-import { providerError, runPulumiProgram, Run } from "../../harness";
+import { copyOfRun, providerError, runPulumiProgram, Run } from "../../harness";
 import { repositoryRoot } from "./run-script";
 
 export const accountId = "123456789012";
@@ -44,7 +44,22 @@ export interface AccountState {
 /** What aws.iam.getRole answers for a role the account lacks: the provider's NoSuchEntity, as it words it. */
 const noSuchRole = (name: string) => providerError(`reading IAM Role (${name}): couldn't find resource`);
 
-export function runBootstrap(config: Record<string, string>, account: AccountState = {}): Promise<Run> {
+/** Finished runs by config and account: five test files read the same default run. */
+const finishedRuns = new Map<string, Promise<Run>>();
+
+export async function runBootstrap(config: Record<string, string>, account: AccountState = {}): Promise<Run> {
+    const key = JSON.stringify([Object.entries(config).sort(([a], [b]) => a.localeCompare(b)), account.spotRoleExists === true]);
+    let finished = finishedRuns.get(key);
+    if (finished === undefined) {
+        finished = runFresh(config, account);
+        finishedRuns.set(key, finished);
+        // A failed run is not kept: the next caller sees the failure afresh.
+        finished.catch(() => finishedRuns.delete(key));
+    }
+    return copyOfRun(await finished);
+}
+
+function runFresh(config: Record<string, string>, account: AccountState): Promise<Run> {
     return runPulumiProgram({
         programDir: bootstrapDir,
         project: "eks-app-bootstrap",

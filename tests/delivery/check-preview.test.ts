@@ -9,7 +9,7 @@ import { deployScripts, repositoryRoot } from "./run-script";
 const fixture = (name: string) => join(__dirname, "fixtures", name);
 
 function checkPreviewCli(file: string) {
-    return spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", join(deployScripts, "check-preview.ts"), "--stack", "dev", file], {
+    return spawnSync(process.execPath, ["-r", join(repositoryRoot, "harness", "ts-register.js"), join(deployScripts, "check-preview.ts"), "--stack", "dev", file], {
         cwd: repositoryRoot,
         encoding: "utf8",
     });

@@ -240,7 +240,7 @@ Object.assign(callsByType, {
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": (c: CallContext) =>
         ["PutBucketPublicAccessBlock", "GetBucketPublicAccessBlock"].map((action) => ({ action: `s3:${action}`, resource: bucket(c) })),
     "aws:s3/bucketPolicy:BucketPolicy": (c: CallContext) => ["PutBucketPolicy", "GetBucketPolicy", "DeleteBucketPolicy"].map((action) => ({ action: `s3:${action}`, resource: bucket(c) })),
-    // Alertmanager's SNS topics, named after the stack (components/monitoring-alert-topics.ts).
+    // Alertmanager's SNS topics, named after the stack (components/monitoring/alert-topics.ts).
     "aws:sns/topic:Topic": (c: CallContext) =>
         ["CreateTopic", "GetTopicAttributes", "SetTopicAttributes", "ListTagsForResource", "TagResource", "UntagResource", "DeleteTopic"].map((action) => ({
             action: `sns:${action}`,

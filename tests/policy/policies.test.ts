@@ -3,6 +3,7 @@ import { ecrCases } from "./cases/ecr";
 import { eksCases } from "./cases/eks";
 import { helmCases } from "./cases/helm";
 import { iamCases } from "./cases/iam";
+import { iamTrustCases } from "./cases/iam-trust";
 import { kubernetesCases } from "./cases/kubernetes";
 import { kubernetesHardeningCases } from "./cases/kubernetes-hardening";
 import { nodeCases } from "./cases/nodes";
@@ -10,7 +11,7 @@ import { storageCases } from "./cases/storage";
 import { PolicyCases, violations } from "./support";
 import { guardrails } from "../../policy/policies";
 
-const allCases: PolicyCases[] = [...iamCases, ...ecrCases, ...eksCases, ...storageCases, ...nodeCases, ...kubernetesCases, ...kubernetesHardeningCases, ...helmCases];
+const allCases: PolicyCases[] = [...iamCases, ...iamTrustCases, ...ecrCases, ...eksCases, ...storageCases, ...nodeCases, ...kubernetesCases, ...kubernetesHardeningCases, ...helmCases];
 
 describe("policy pack: each guardrail", () => {
     it("has passing, failing and unknown-during-preview fixtures", () => {
