@@ -18,7 +18,7 @@ export const policyExceptions: PolicyException[] = [
         name: "monitoring-node-agents",
         reason: "node-exporter (host network, PID namespace, /proc) and Alloy (the node's /var/log, its read positions on the node) need host access, which Pod Security admits only at privileged; only these two node agents run there (the rest of monitoring enforces restricted), and the namespace warns at baseline",
     },
-    // The redis-ha chart's StatefulSet (tests/redis-chart.test.ts renders it as redis-ha/<object name>). Each is a
+    // The redis-ha chart's StatefulSet (tests/redis/chart.test.ts renders it as redis-ha/<object name>). Each is a
     // choice of the upstream chart that its values cannot change, or not safely without a cluster to prove it.
     {
         policy: "k8s-high-user-id",
@@ -56,7 +56,7 @@ export const policyExceptions: PolicyException[] = [
         name: "redis-ha/redis-ha-haproxy",
         reason: "the chart probes HAProxy's own /healthz monitor-uri for both, which answers while the process runs: no dependency's outage restarts it",
     },
-    // Objects rendered from the vendored monitoring charts (tests/monitoring-charts.test.ts names them
+    // Objects rendered from the vendored monitoring charts (tests/monitoring/charts.test.ts names them
     // <release>/<object name>); each is a choice of the upstream chart that its values cannot change.
     {
         policy: "k8s-container-probes",
@@ -92,7 +92,7 @@ export const policyExceptions: PolicyException[] = [
         policy: "k8s-run-as-non-root",
         type: "kubernetes:apps/v1:DaemonSet",
         name: "alloy/alloy",
-        reason: "Alloy reads the node's pod log files under /var/log/pods, which the kubelet writes root-owned (0640); it runs with no capability, no privilege escalation and a read-only root filesystem",
+        reason: "Alloy reads the node's pod log files under /var/log/pods, which the container runtime (containerd) writes root-owned (0640); it runs with no capability, no privilege escalation and a read-only root filesystem",
     },
     {
         policy: "k8s-high-user-id",
