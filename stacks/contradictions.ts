@@ -5,7 +5,7 @@ import type { Settings } from "./settings";
 import { reviewRedisResources } from "../components/review/redis-resources";
 
 /** Keys only a review stack reads. */
-const reviewKeys = ["reviewBaseStack", "reviewLifetimeDays", "reviewCpuQuota", "reviewMemoryQuota"] as const;
+const reviewKeys = ["reviewBaseStack", "reviewLifetimeDays", "reviewCpuQuota", "reviewMemoryQuota", "reviewUpdatedAt"] as const;
 
 /** The longest window an alert rule reads (monitoring/rules/app.yaml, namespace:http_request_errors:ratio_rate3d). */
 export const slowestBurnWindowDays = 3;
@@ -125,6 +125,11 @@ function reviewContradictions(s: Settings, given: Record<string, unknown>): stri
     const tagPrefix = `pr-${s.pullRequest}-`;
     if (s.imageTag === undefined && s.image === undefined) {
         problems.push(`${k("imageTag")} is not set: a review stack runs the pull request's own build, pushed to staging's repository as ${tagPrefix}<commit>`);
+    }
+    if (s.reviewUpdatedAt === undefined) {
+        problems.push(
+            `${k("reviewUpdatedAt")} is not set: the review workflow sets it to the deploy's time (scripts/deploy/review-stack.sh), and the environment expires ${k("reviewLifetimeDays")} after it`,
+        );
     }
     if (s.imageTag !== undefined && !s.imageTag.startsWith(tagPrefix)) {
         problems.push(

@@ -28,6 +28,8 @@ export interface Settings extends ProfileDefaults {
     clusterReviewRole?: string;
     /** Review only: the pull request's number, from the stack name pr-<n>. */
     pullRequest?: number;
+    /** Review only: when the review workflow deployed it (RFC 3339, UTC); its expiry is counted from this. */
+    reviewUpdatedAt?: string;
     /** True when the user set eks-app:redisPassword (a secret); otherwise the program generates one. */
     redisPasswordConfigured: boolean;
     /** True when the user set eks-app:alertReceiverUrl (a secret); otherwise alerts stay in Alertmanager. */
@@ -103,7 +105,7 @@ export function parseSettings({ project, stack, config }: RawStackConfig): Setti
         const field = fieldOf(key);
         if (!field) {
             const suggestion = closestKey(key);
-            problems.push(`${fullKey} is not a known key${suggestion ? ` (did you mean ${qualified(suggestion)}?)` : ""}; see the README's config reference`);
+            problems.push(`${fullKey} is not a known key${suggestion ? ` (did you mean ${qualified(suggestion)}?)` : ""}; see docs/configuration.md`);
             continue;
         }
         const value = parseRaw(field.kind, raw);

@@ -54,12 +54,16 @@ export function readStackFile({ stack, file }: StackFile): Record<string, string
 }
 
 /**
- * A review stack's image tag (pr-<n>-<commit>) is set by the review workflow on each run, never in the shared
- * Pulumi.review.yaml; the tools stand in for it, as the harness does for secrets, so they run on that file as it is.
+ * A review stack's image tag (pr-<n>-<commit>) and deploy time (reviewUpdatedAt) are set by the review workflow on
+ * each run, never in the shared Pulumi.review.yaml; the tools stand in for them, as the harness does for secrets, so
+ * they run on that file as it is.
  */
 export function reviewImageStandIn(stack: string, config: Record<string, string>): Record<string, string> {
-    if (config["eks-app:environment"] !== "review" || "eks-app:imageTag" in config || "eks-app:image" in config) return {};
-    return { "eks-app:imageTag": `${stack}-stand-in` };
+    if (config["eks-app:environment"] !== "review") return {};
+    return {
+        ...("eks-app:imageTag" in config || "eks-app:image" in config ? {} : { "eks-app:imageTag": `${stack}-stand-in` }),
+        ...("eks-app:reviewUpdatedAt" in config ? {} : { "eks-app:reviewUpdatedAt": "2026-01-01T00:00:00Z" }),
+    };
 }
 
 /** Which stack `--all` checks a stack file as: a review file (Pulumi.review.yaml) as review stack pr-1. */

@@ -62,6 +62,6 @@ done < <(KUBECONFIG="$kubeconfig" kubectl get namespaces -l eks-app.io/pull-requ
     echo "### Review environments swept"
     if [ ${#removed[@]} -eq 0 ]; then echo "Nothing to remove."; fi
     for item in "${removed[@]}"; do echo "- removed $item"; done
-    for item in "${failed[@]}"; do echo "- FAILED to remove $item (README: Runbook, a stuck review stack)"; done
+    for item in "${failed[@]}"; do echo "- FAILED to remove $item (docs/runbook.md: failure runbook, a stuck review stack)"; done
 } >>"$report"
 [ ${#failed[@]} -eq 0 ]

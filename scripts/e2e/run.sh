@@ -3,6 +3,7 @@
 # (cluster.sh), runs mocha over tests/e2e/**/*.test.ts with the tools first on PATH, and always stops every
 # process it started and removes the cluster and its state, whether the tests pass, fail or are interrupted.
 #   usage: npm run test:e2e [-- mocha arguments, e.g. --grep "dry-run"]
+#          E2E_SPEC=tests/e2e/review-environments.test.ts npm run test:e2e   (one file instead of all)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -27,4 +28,4 @@ trap cleanup EXIT INT TERM
 start=$SECONDS
 bash scripts/e2e/cluster.sh up "$state"
 echo "e2e: cluster up in $((SECONDS - start))s" >&2
-npx mocha --timeout 1200000 "${@}" 'tests/e2e/**/*.test.ts'
+npx mocha --timeout 1200000 "${@}" "${E2E_SPEC:-tests/e2e/**/*.test.ts}"

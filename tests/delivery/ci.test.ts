@@ -95,6 +95,20 @@ function ciRunTools(): Map<string, string> {
     return new Map([...block.matchAll(/"(\S+) (\S+)"/g)].map((match) => [match[1] as string, match[2] as string]));
 }
 
+/**
+ * The commands scripts/e2e/tools.sh links into the bin directory scripts/e2e/run.sh puts first on PATH for the
+ * end-to-end suite: `link NAME …` lines and the names of `for … in A B; do link` loops.
+ */
+export function commandsLinkedByE2eTools(source: string): Set<string> {
+    const literal = [...source.matchAll(/^\s*link ([a-z][\w-]*) /gm)].map((match) => match[1] as string);
+    const looped = [...source.matchAll(/for \w+ in ([\w -]+); do link /g)].flatMap((match) => (match[1] as string).trim().split(/\s+/));
+    const arrays = [...source.matchAll(/for \w+ in "\$\{(\w+)\[@\]\}"; do link /g)].flatMap((match) => {
+        const assigned = new RegExp(`\\b${match[1]}=\\(([^)]*)\\)`).exec(source)?.[1] ?? "";
+        return assigned.trim().split(/\s+/).filter(Boolean);
+    });
+    return new Set([...literal, ...looped, ...arrays]);
+}
+
 /** Stand-ins the delivery tests put first on PATH instead of the real command. */
 const fakes = new Set(readdirSync(join(repositoryRoot, "tests", "delivery", "fakes")).map((file) => file.replace(/\.js$/, "")));
 
@@ -124,11 +138,15 @@ describe(".ci/run and the pull-request job", () => {
     it("installs every program the tests shell out to (helm through `npm run setup`)", () => {
         const installed = ciRunTools();
         const used = programsTheTestsStart();
+        const e2eTools = commandsLinkedByE2eTools(read("scripts/e2e/tools.sh"));
+        assert.match(ciRun, /^bash scripts\/e2e\/tools\.sh\b/m, ".ci/run builds the end-to-end suite's tools");
+        assert.match(read("scripts/e2e/run.sh"), /^export PATH="\$bin:\$PATH"$/m, "the end-to-end suite runs with those tools first on PATH");
 
         for (const program of ["/usr/bin/chromium", "curl", "git", "jq", "redis-server"]) assert.ok(used.has(program), `the scan finds ${program}`);
         for (const [program, file] of used) {
             // A Debian package puts its commands in /usr/bin, so either form of the name is the same program.
             const names = [program, `/usr/bin/${program}`, program.replace(/^\/usr\/bin\//, "")];
+            if (file.startsWith("tests/e2e/") && e2eTools.has(program)) continue;
             assert.ok(names.some((name) => installed.has(name)), `${file} runs ${program}, which .ci/run neither checks for nor installs`);
         }
         // Helm is not on PATH: harness/helm.ts runs .tools/bin/helm, which scripts/get-helm.sh installs.
@@ -142,7 +160,13 @@ describe(".ci/run and the pull-request job", () => {
         assert.deepEqual(programsStartedByTypeScript('spawnSync("kubectl", ["apply"]); const c = "/usr/bin/chromium";'), ["kubectl", "/usr/bin/chromium"]);
         assert.deepEqual(programsStartedByShell('x="$(kubectl get pods | jq -r .items)"\nif ! helm version; then exit 1; fi\nfoo() {\n  true\n}\nfoo'), ["kubectl", "jq", "helm"]);
         const installed = ciRunTools();
-        assert.ok(!installed.has("kubectl"), "kubectl is not used: the day a test runs it, the test above fails until .ci/run installs it");
+        assert.deepEqual(
+            [...commandsLinkedByE2eTools('link kwok "$out/kwok"\nfor f in pulumi pulumi-analyzer-policy; do link "$f" "$out/$f"; done\nlocal binaries=(etcd kube-apiserver)\nfor b in "${binaries[@]}"; do link "$b" "$out/$b"; done')].sort(),
+            ["etcd", "kube-apiserver", "kwok", "pulumi", "pulumi-analyzer-policy"],
+        );
+        const e2eTools = commandsLinkedByE2eTools(read("scripts/e2e/tools.sh"));
+        for (const command of ["pulumi", "kubectl", "kwokctl", "etcd", "kube-apiserver"]) assert.ok(e2eTools.has(command), `scripts/e2e/tools.sh links ${command}`);
+        assert.ok(!installed.has("kubectl"), "kubectl comes only with the end-to-end tools: a test outside tests/e2e that ran it would fail the test above");
     });
 
     it("pins one Node: the workflows, the test container, .ci/run, `engines` and the app image agree", () => {

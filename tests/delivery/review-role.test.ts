@@ -1,6 +1,6 @@
 // The review role bootstrap creates (the `review` GitHub environment, .github/workflows/review.yml), its documents
 // evaluated: it keeps review stacks (pr-<n>), reads staging's, pushes images to staging's repository, and reaches
-// nothing of staging's own or of production. Its Kubernetes access is staging's to grant (tests/review.test.ts).
+// nothing of staging's own or of production. Its Kubernetes access is staging's to grant (tests/review/review.test.ts).
 import { strict as assert } from "node:assert";
 import type { PolicyDocument, PolicyStatement } from "../../components/iam-documents";
 import { Run, runProgram } from "../../harness";

@@ -205,15 +205,34 @@ describe("review environment workflows", () => {
             assert.match(result.stdout, /pr-12: no such stack/);
         });
 
-        it("review-stack.sh gives the stack its secrets provider and key, which the shared Pulumi.review.yaml cannot hold, and the image tag", async () => {
+        it("review-stack.sh gives the stack its secrets provider and key, which the shared Pulumi.review.yaml cannot hold, the image tag and the deploy's time", async () => {
             const box = sandbox({ stacks: { "pr-6": stack("2026-12-10T00:00:00Z") }, prs: {}, namespaces: [] });
-            const result = await runScript("review-stack.sh", ["6", join(box.dir, "pr-6.yaml"), "pr-6-abc"], box.env, box.dir);
+            const result = await runScript("review-stack.sh", ["6", join(box.dir, "pr-6.yaml"), "pr-6-abc", "2026-12-04T20:15:00Z"], box.env, box.dir);
             assert.equal(result.code, 0, result.stderr);
             const config = parseYaml(readFileSync(join(box.dir, "pr-6.yaml"), "utf8"));
             assert.equal(config.encryptedkey, "a2V5");
             assert.equal(config.secretsprovider, "awskms://alias/eks-app-pulumi-secrets-dev");
             assert.equal(config.config["eks-app:environment"], "review");
             assert.equal(config.config["eks-app:imageTag"], "pr-6-abc");
+            // A string as Pulumi reads it, not a YAML timestamp.
+            assert.equal(config.config["eks-app:reviewUpdatedAt"], "2026-12-04T20:15:00Z");
+        });
+
+        it("review-stack.sh without a tag and time gives the deployed ones, so a preview of the environment as it runs shows no change", async () => {
+            const deployed = stack("2026-12-11T20:15:00Z", { outputs: { expiresAt: "2026-12-11T20:15:00Z", imageTag: "pr-6-abc", updatedAt: "2026-12-04T20:15:00Z" } });
+            const box = sandbox({ stacks: { "pr-6": deployed }, prs: {}, namespaces: [] });
+            const result = await runScript("review-stack.sh", ["6", join(box.dir, "pr-6.yaml")], box.env, box.dir);
+            assert.equal(result.code, 0, result.stderr);
+            const config = parseYaml(readFileSync(join(box.dir, "pr-6.yaml"), "utf8"));
+            assert.equal(config.config["eks-app:imageTag"], "pr-6-abc");
+            assert.equal(config.config["eks-app:reviewUpdatedAt"], "2026-12-04T20:15:00Z");
+            const refused = await runScript("review-stack.sh", ["6", join(box.dir, "pr-6.yaml"), "pr-6-def"], box.env, box.dir);
+            assert.equal(refused.code, 2, "a deploy gives its tag and its time together");
+        });
+
+        it("the deploy gives review-stack.sh the deploy's time, from the clock of that run", () => {
+            const steps = review.jobs.deploy.steps as { id?: string; run?: string }[];
+            assert.match(steps.find((step) => step.id === "deploy")?.run ?? "", /review-stack\.sh "\$PR_NUMBER" "\$config" "\$TAG" "\$\(date -u \+%Y-%m-%dT%H:%M:%SZ\)"/);
         });
     });
 });
