@@ -1,5 +1,5 @@
-// The README's config reference, generated from the schema and the profiles so the two cannot drift
-// (tests/readme.test.ts fails when they do). Refresh the README with:
+// The config reference's table (docs/configuration.md, linked from the README), generated from the schema and the
+// profiles so the two cannot drift (tests/readme.test.ts fails when they do). Refresh the page with:
 //   npx ts-node --transpile-only scripts/config-table.ts --write
 import * as fs from "fs";
 import * as path from "path";
@@ -47,7 +47,7 @@ const localKeys = new Set([
 ]);
 
 /** Keys only review stacks read, and the keys a review stack (staging's cluster, the workload only) reads. */
-const reviewOnlyKeys = new Set(["reviewBaseStack", "reviewLifetimeDays", "reviewCpuQuota", "reviewMemoryQuota"]);
+const reviewOnlyKeys = new Set(["reviewBaseStack", "reviewLifetimeDays", "reviewCpuQuota", "reviewMemoryQuota", "reviewUpdatedAt"]);
 const reviewKeys = new Set([
     ...reviewOnlyKeys,
     "environment",
@@ -89,14 +89,16 @@ export function configTable(): string {
 
 export const tableStart = "<!-- config-table:start -->";
 export const tableEnd = "<!-- config-table:end -->";
+/** The page that carries the table, between the two markers. */
+export const configReferencePath = path.join(__dirname, "..", "docs", "configuration.md");
 
 if (require.main === module) {
     if (process.argv.includes("--write")) {
-        const readmePath = path.join(__dirname, "..", "README.md");
-        const readme = fs.readFileSync(readmePath, "utf8");
-        const before = readme.slice(0, readme.indexOf(tableStart) + tableStart.length);
-        const after = readme.slice(readme.indexOf(tableEnd));
-        fs.writeFileSync(readmePath, `${before}\n${configTable()}\n${after}`);
+        const page = fs.readFileSync(configReferencePath, "utf8");
+        const start = page.indexOf(tableStart);
+        const end = page.indexOf(tableEnd);
+        if (start < 0 || end < start) throw new Error(`${configReferencePath} has no ${tableStart} ... ${tableEnd} markers`);
+        fs.writeFileSync(configReferencePath, `${page.slice(0, start + tableStart.length)}\n${configTable()}\n${page.slice(end)}`);
     } else {
         console.log(configTable());
     }

@@ -1,4 +1,4 @@
-// Defaults per environment. Stack files only override; the README's config table mirrors this file.
+// Defaults per environment. Stack files only override; the config table in docs/configuration.md mirrors this file.
 // review: one pull request's workload on staging's cluster (stack pr-<n>, Pulumi.review.yaml); no AWS resource of its own.
 export const environments = ["staging", "production", "local", "review"] as const;
 export type Environment = (typeof environments)[number];
@@ -89,7 +89,7 @@ const shared = {
     appMemoryRequest: "128Mi",
     appMemoryLimit: "256Mi",
     loadBalancerSourceRanges: ["0.0.0.0/0"],
-    // Monitoring (kube-prometheus-stack, Loki, Alloy, prometheus-adapter); chart pins: components/monitoring-charts.ts.
+    // Monitoring (kube-prometheus-stack, Loki, Alloy, prometheus-adapter); chart pins: components/monitoring/charts.ts.
     monitoring: true,
     alertReceiverType: "webhook",
     grafanaInternalLoadBalancer: false,

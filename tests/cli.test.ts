@@ -35,12 +35,16 @@ describe("the commands as a newcomer runs them", function () {
     fs.writeFileSync(reviewStack, devConfig);
     after(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
-    describe("machine-readable output pipes as the README writes it", () => {
-        const readme = fs.readFileSync(path.join(repositoryRoot, "README.md"), "utf8");
-        /** Every command line the README shows in backquotes that pipes an npm script into jq. */
-        const pipedCommands = [...new Set([...readme.matchAll(/`(npm run [^`|]+\| jq [^`]+)`/g)].map((match) => match[1]))];
+    describe("machine-readable output pipes as the README and docs/ write it", () => {
+        const docs = fs.readdirSync(path.join(repositoryRoot, "docs")).filter((file) => file.endsWith(".md"));
+        const pages = ["README.md", ...docs.map((file) => path.join("docs", file))].map((page) => fs.readFileSync(path.join(repositoryRoot, page), "utf8"));
+        /** Every command line the README or a docs page shows, in backquotes or as a code block's line, that pipes an npm script into jq. */
+        const inline = /`(npm run [^`|]+\| jq [^`]+)`/g;
+        const blockLine = /^(npm run [^|#\n]+\| jq [^#\n]*?)\s*(?:#.*)?$/gm;
+        const pipedCommands = [...new Set(pages.flatMap((page) => [...page.matchAll(inline), ...page.matchAll(blockLine)].map((match) => match[1])))];
 
         it("the README shows the cost pipe, in the form that works", () => {
+            assert.ok(pages[0].includes("`npm run -s cost -- --stack dev --json | jq .total`"));
             assert.ok(pipedCommands.includes("npm run -s cost -- --stack dev --json | jq .total"), pipedCommands.join("\n"));
         });
 

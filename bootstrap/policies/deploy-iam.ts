@@ -5,7 +5,7 @@
 // IAM has no condition key on a trust policy's content, so what a created role trusts is held elsewhere: the
 // environment's boundary caps whoever assumes it (no IAM, only its environment's cluster and keys), and the policy
 // pack's iam-role-trusts-only-cluster-services, which every preview and deploy runs, refuses a role of the program
-// that trusts anything but EKS, EC2 or Pod Identity (README: roles).
+// that trusts anything but EKS, EC2 or Pod Identity (docs/iam.md).
 import { boundaryConditionedIamActions, guardrailStatements, roleMaintenanceActions, roleReadActions } from "./guardrails";
 import { ciRoles, DeliveryContext, DeliveryEnvironment, document, iamArn, PolicyDocument, programBoundaryArn, programInstanceProfiles, programRoles, requestTags, resourceTags } from "./context";
 

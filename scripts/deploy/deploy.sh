@@ -122,7 +122,7 @@ stop_if_interrupted() {
     [ -n "$interrupted" ] || return 0
     local number=2
     [ "$interrupted" = TERM ] && number=15
-    summarize "error: interrupted (SIG$interrupted) during $1; pulumi was asked to stop gracefully. The next deploy clears the lock and names any pending operation (README: failure runbook)" >&2
+    summarize "error: interrupted (SIG$interrupted) during $1; pulumi was asked to stop gracefully. The next deploy clears the lock and names any pending operation (docs/runbook.md: failure runbook)" >&2
     exit $((128 + number))
 }
 
@@ -143,7 +143,7 @@ if [ -n "$pending" ]; then
     if grep -q '^creating ' <<<"$pending"; then
         fail "stack $stack has pending creates, which pulumi cannot tell happened or not; nothing was deployed. Resolve them, then re-run: \
 for each that exists in AWS, adopt it (\`pulumi import <type> <name> <id> --parent <parent urn> --stack $stack\`) or delete it there; then \
-\`pulumi refresh --stack $stack --clear-pending-creates\`. Not \`--import-pending-creates\`: Pulumi v3.248.0 drops the resource from the state instead (README: failure runbook)"
+\`pulumi refresh --stack $stack --clear-pending-creates\`. Not \`--import-pending-creates\`: Pulumi v3.248.0 drops the resource from the state instead (docs/runbook.md: failure runbook)"
     fi
     echo "Pending updates and deletes are read again by this update; \`pulumi refresh --stack $stack\` shows their real state." >&2
 fi
@@ -198,7 +198,7 @@ run_update() {
     grep -q 'the stack is currently locked by' "$pulumi_errors" || return 1
     stop_if_interrupted "the update of $stack"
     if ! locks_are_stale; then
-        fail "stack $stack is locked by an update that may still be running (above); nothing was changed. Re-run once it has finished (README: failure runbook, Locked stack)"
+        fail "stack $stack is locked by an update that may still be running (above); nothing was changed. Re-run once it has finished (docs/runbook.md: failure runbook, Locked stack)"
     fi
     pulumi cancel --yes --stack "$stack"
     run_pulumi up "$@"
@@ -274,6 +274,6 @@ if deploy_program "$rollback_dir" "$last_good" "Roll back $stack from $image_tag
 fi
 stop_if_interrupted "the roll back of $stack to $last_good"
 $rolled_back ||
-    fail "deploy of $image_tag to $stack failed ($failure), and the roll back from $image_tag to $last_good failed too: the stack needs a person. $last_good stays the last good commit (README: failure runbook; pulumi stack history --stack $stack)"
+    fail "deploy of $image_tag to $stack failed ($failure), and the roll back from $image_tag to $last_good failed too: the stack needs a person. $last_good stays the last good commit (docs/runbook.md: failure runbook; pulumi stack history --stack $stack)"
 summarize "error: deploy of $image_tag to $stack failed ($failure); rolled back from $image_tag to $last_good (its program and image), which passed the smoke test" >&2
 exit 1
