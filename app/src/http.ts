@@ -133,18 +133,25 @@ export function createRequestHandling(deps: HandlerDeps): RequestHandling {
   const redirectRoute: Route = {
     template: "/:code",
     methods: {
-      // The hot path: no promise at all when the target is cached.
+      // The hot path: no promise, whether the target is cached or read from Redis.
       GET: (exchange) => {
         const { param } = exchange;
         if (!isValidCode(param)) throw new HttpError(404, NO_LINK);
         const cached = store.cachedTarget(param);
         if (cached !== undefined) return redirect(exchange, cached);
-        return store.resolve(param).then((url) => {
-          if (url === null) throw new HttpError(404, NO_LINK);
-          redirect(exchange, url);
-        });
+        store.resolve(param, exchange, redirectToTarget, fail);
       },
     },
+  };
+
+  /** Answers a redirect whose read came back: never throws, as LinkStore.resolve asks. */
+  const redirectToTarget = (exchange: Exchange, url: string | null): void => {
+    try {
+      if (url === null) throw new HttpError(404, NO_LINK);
+      redirect(exchange, url);
+    } catch (error) {
+      fail(exchange, error);
+    }
   };
 
   const redirect = (exchange: Exchange, url: string): void => {
@@ -219,15 +226,17 @@ export function createRequestHandling(deps: HandlerDeps): RequestHandling {
     const exchange = new Exchange(req, res, requestId, param, isDraining());
     exchangesBySocket.set(req.socket, exchange);
 
-    res.once("close", () => {
+    // `on`, not `once`: "close" comes once per response, and once() wraps every listener in two more objects.
+    res.on("close", () => {
       if (exchangesBySocket.get(req.socket) === exchange) exchangesBySocket.delete(req.socket);
       // 499 (nginx's "client closed request") when the client left before the answer was complete.
       const status = res.writableFinished ? res.statusCode : 499;
       const seconds = (performance.now() - started) / 1000;
       const template = route?.template ?? UNMATCHED_ROUTE;
-      metrics.observeRequest(req.method ?? "", template, status, seconds);
+      const method = req.method ?? "";
+      metrics.observeRequest(method, template, status, seconds);
       // The path only: a query string can carry tokens and personal data.
-      logger.info("request", { requestId, method: req.method, path, route: template, status, durationMs: Math.round(seconds * 1e6) / 1e3 });
+      logger.request({ requestId, method, path, route: template, status, durationMs: Math.round(seconds * 1e6) / 1e3 });
     });
     handle(exchange, route);
   };
