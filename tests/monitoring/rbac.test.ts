@@ -3,7 +3,7 @@
 // The end-to-end suite asks the same of a real API server (tests/e2e/support/live-checks.ts).
 import { strict as assert } from "assert";
 import { alloyHostStoragePath } from "../../components/monitoring/logs-values";
-import { chartServiceAccounts, kubePrometheusStackRbac } from "../../components/monitoring/operator-rbac";
+import { chartServiceAccounts, kubePrometheusStackRbac, PolicyRule } from "../../components/monitoring/operator-rbac";
 import { kubePrometheusStackChart, monitoringCharts } from "../../components/monitoring/charts";
 import { ProgramRun, runProgram, StackName } from "../../harness";
 import { KubernetesObject, renderChart } from "../../harness/helm";
@@ -15,7 +15,6 @@ const nodeAgentNamespace = "monitoring-node-agents";
 const monitoringNamespaces = [monitoringNamespace, nodeAgentNamespace];
 const apiVersions = ["monitoring.coreos.com/v1", "apiregistration.k8s.io/v1"];
 
-type Rule = { apiGroups?: string[]; resources?: string[]; resourceNames?: string[]; nonResourceURLs?: string[]; verbs: string[] };
 type Subject = { kind: string; name: string; namespace?: string };
 
 function releaseOf(run: ProgramRun, name: string) {
@@ -37,7 +36,7 @@ function deployedObjects(run: ProgramRun, override?: object): KubernetesObject[]
 }
 
 /** Each rule as (apiGroup, resource, verb) triples, resourceNames kept: what the authorizer matches on. */
-function grants(rules: Rule[]): Set<string> {
+function grants(rules: PolicyRule[]): Set<string> {
     return new Set(
         rules.flatMap((rule) =>
             (rule.nonResourceURLs ?? []).length > 0
@@ -49,16 +48,16 @@ function grants(rules: Rule[]): Set<string> {
     );
 }
 
-const readsSecrets = (rule: Rule) => (rule.apiGroups ?? []).some((g) => g === "" || g === "*") && (rule.resources ?? []).some((r) => r === "secrets" || r === "*");
+const readsSecrets = (rule: PolicyRule) => (rule.apiGroups ?? []).some((g) => g === "" || g === "*") && (rule.resources ?? []).some((r) => r === "secrets" || r === "*");
 
 /** What one service account may do: cluster-wide (ClusterRoleBindings) and per namespace (RoleBindings). */
 function accessOf(objects: KubernetesObject[], account: { name: string; namespace: string }) {
     const bound = (binding: KubernetesObject) => (binding.subjects ?? []).some((s: Subject) => s.kind === "ServiceAccount" && s.name === account.name && s.namespace === account.namespace);
     const roleOf = (kind: string, name: string, namespace?: string) =>
         objects.find((o) => o.kind === kind && o.metadata.name === name && (kind === "ClusterRole" || o.metadata.namespace === namespace));
-    const rulesOf = (binding: KubernetesObject): Rule[] => roleOf(binding.roleRef.kind, binding.roleRef.name, binding.metadata.namespace)?.rules ?? [];
+    const rulesOf = (binding: KubernetesObject): PolicyRule[] => roleOf(binding.roleRef.kind, binding.roleRef.name, binding.metadata.namespace)?.rules ?? [];
     const cluster = objects.filter((o) => o.kind === "ClusterRoleBinding" && bound(o)).flatMap(rulesOf);
-    const namespaced = new Map<string, Rule[]>();
+    const namespaced = new Map<string, PolicyRule[]>();
     for (const binding of objects.filter((o) => o.kind === "RoleBinding" && bound(o))) {
         namespaced.set(binding.metadata.namespace!, [...(namespaced.get(binding.metadata.namespace!) ?? []), ...rulesOf(binding)]);
     }
